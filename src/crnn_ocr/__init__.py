@@ -1,0 +1,1 @@
+"""crnn-ocr: Russian text-line OCR pipeline."""

@@ -1,0 +1,1 @@
+"""The ``crnn-ocr`` command line (typer + rich)."""

@@ -1,0 +1,63 @@
+"""Entry point: ``crnn-ocr``. Each command group lives in its own module under ``cli/``."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+
+import click
+import typer
+
+from crnn_ocr.cli import common
+from crnn_ocr.config import ConfigError
+from crnn_ocr.errors import CrnnOcrError
+
+app = typer.Typer(
+    name="crnn-ocr",
+    help=(
+        "Russian text-line OCR pipeline: synthetic data, validation, preprocessing, a "
+        "handwritten/printed classifier and a CRNN recogniser, tracked in MLflow and "
+        "orchestrated by DVC and Prefect. Every command reads params.yaml."
+    ),
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+    rich_markup_mode="rich",
+)
+
+
+def _register_commands() -> None:
+    # Each module adds its commands to `app`; imports stay light (heavy libs load inside commands).
+    from crnn_ocr.cli import commands
+
+    for register in commands.REGISTRARS:
+        register(app)
+
+
+_register_commands()
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the CLI; user mistakes print one line and return a non-zero code."""
+    try:
+        app(args=list(argv) if argv is not None else None, standalone_mode=False)
+    except (ConfigError, CrnnOcrError, FileNotFoundError) as exc:
+        common.console.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
+        return 2 if isinstance(exc, ConfigError) else 1
+    except click.exceptions.Exit as exc:
+        return int(exc.exit_code or 0)
+    except click.ClickException as exc:
+        exc.show()
+        return exc.exit_code
+    except click.exceptions.Abort:
+        common.console.print("aborted")
+        return 130
+    except KeyboardInterrupt:
+        common.console.print("interrupted")
+        return 130
+    return 0
+
+
+def run() -> None:
+    """Console-script entry point."""
+    sys.exit(main())

@@ -1,0 +1,19 @@
+"""The root of ``params.yaml``: one typed section per stage."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import Field
+
+from crnn_ocr.config.base import Section
+from crnn_ocr.config.preprocess import PreprocessParams
+
+
+class Params(Section):
+    """All parameters. ``preset`` names an overlay from ``presets`` (already merged in)."""
+
+    preset: str | None = Field(None, description="Name of the preset overlay that was applied.")
+    presets: dict[str, dict[str, Any]] = Field(default_factory=dict)
+    seed: int = Field(42, description="Global random seed.")
+    preprocess: PreprocessParams = Field(default_factory=PreprocessParams)  # type: ignore[arg-type]

@@ -1,0 +1,1 @@
+"""Pure logic (no I/O frameworks): preprocessing, the text codec, metrics."""

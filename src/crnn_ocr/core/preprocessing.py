@@ -1,0 +1,111 @@
+"""The reference's six preprocessing functions, with the reference's default values.
+
+Images are single-channel ``uint8`` arrays (white paper, dark ink). The classifier sees
+``resize -> threshold``; the recogniser sees ``resize -> threshold -> rotate`` so that the
+image's width becomes the CRNN's time axis, as in the reference.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import cv2
+import numpy as np
+
+TARGET_SIZE: tuple[int, int] = (128, 512)
+"""(height, width) of every preprocessed image in the reference."""
+BLOCK_SIZE = 21
+THRESHOLD_C = 10.0
+WHITE = 255
+
+
+def _as_gray(image: np.ndarray) -> np.ndarray:
+    if image.ndim == 3 and image.shape[2] == 4:
+        return cv2.cvtColor(image, cv2.COLOR_BGRA2GRAY)
+    if image.ndim == 3 and image.shape[2] == 3:
+        return cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
+    if image.ndim == 3 and image.shape[2] == 1:
+        return image[:, :, 0]
+    if image.ndim != 2:
+        raise ValueError(f"expected a 2-D grayscale or 3-D colour image, got shape {image.shape}")
+    return image
+
+
+def resize_image(image: np.ndarray, target_size: tuple[int, int] = TARGET_SIZE) -> np.ndarray:
+    """Scale ``image`` to fit ``target_size`` (height, width) keeping its aspect ratio.
+
+    The scaled image is placed at the left edge, centred vertically, and the rest is padded
+    with white (255). Colour input is converted to grayscale first.
+    """
+    gray = _as_gray(np.asarray(image))
+    if gray.dtype != np.uint8:
+        gray = np.clip(gray, 0, 255).astype(np.uint8)
+    target_h, target_w = target_size
+    h, w = gray.shape
+    if h == 0 or w == 0:
+        raise ValueError(f"cannot resize an empty image of shape {gray.shape}")
+    scale = min(target_h / h, target_w / w)
+    new_h = max(1, min(target_h, round(h * scale)))
+    new_w = max(1, min(target_w, round(w * scale)))
+    interpolation = cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR
+    scaled = cv2.resize(gray, (new_w, new_h), interpolation=interpolation)
+    canvas = np.full((target_h, target_w), WHITE, dtype=np.uint8)
+    top = (target_h - new_h) // 2
+    canvas[top : top + new_h, :new_w] = scaled
+    return canvas
+
+
+def threshold_image(
+    image: np.ndarray, block_size: int = BLOCK_SIZE, c: float = THRESHOLD_C
+) -> np.ndarray:
+    """Adaptive mean-C threshold, binary inverted: ink becomes 255, paper becomes 0."""
+    return cv2.adaptiveThreshold(
+        _as_gray(image), 255, cv2.ADAPTIVE_THRESH_MEAN_C, cv2.THRESH_BINARY_INV, block_size, c
+    )
+
+
+def rotate_image(image: np.ndarray) -> np.ndarray:
+    """Rotate 90 degrees clockwise (OCR input only): the top-left pixel moves to the top-right."""
+    return cv2.rotate(image, cv2.ROTATE_90_CLOCKWISE)
+
+
+def preprocess_image(
+    image: np.ndarray,
+    ocr: bool = False,
+    target_size: tuple[int, int] = TARGET_SIZE,
+    block_size: int = BLOCK_SIZE,
+    c: float = THRESHOLD_C,
+) -> np.ndarray:
+    """Resize + threshold (classifier input), and rotate as well when ``ocr`` is true."""
+    out = threshold_image(resize_image(image, target_size), block_size, c)
+    return rotate_image(out) if ocr else out
+
+
+def encode_sentence(sentence: str, alphabet: Sequence[str], max_len: int) -> np.ndarray:
+    """Indices of ``sentence``'s characters in ``alphabet``, padded to ``max_len``.
+
+    The padding value is ``len(alphabet)`` (the CTC blank index), as in the reference.
+
+    Raises:
+        ValueError: a character is not in the alphabet, or the sentence is longer than
+            ``max_len``.
+    """
+    index = {ch: i for i, ch in enumerate(alphabet)}
+    if len(sentence) > max_len:
+        raise ValueError(f"sentence of {len(sentence)} characters exceeds max_len={max_len}")
+    missing = sorted({ch for ch in sentence if ch not in index})
+    if missing:
+        raise ValueError(f"characters not in the alphabet: {''.join(missing)!r}")
+    encoded = np.full(max_len, len(alphabet), dtype=np.int32)
+    encoded[: len(sentence)] = [index[ch] for ch in sentence]
+    return encoded
+
+
+def encode_dataset(sentences: Sequence[str]) -> tuple[list[str], np.ndarray]:
+    """Alphabet (sorted unique characters) and the padded label matrix of ``sentences``."""
+    alphabet = sorted({ch for s in sentences for ch in s})
+    max_len = max((len(s) for s in sentences), default=0)
+    matrix = np.full((len(sentences), max_len), len(alphabet), dtype=np.int32)
+    for row, sentence in enumerate(sentences):
+        matrix[row] = encode_sentence(sentence, alphabet, max_len)
+    return alphabet, matrix

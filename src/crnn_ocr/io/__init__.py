@@ -1,0 +1,1 @@
+"""File-system helpers shared by the stages."""
