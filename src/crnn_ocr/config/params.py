@@ -7,6 +7,7 @@ from typing import Any
 from pydantic import Field
 
 from crnn_ocr.config.base import Section
+from crnn_ocr.config.data import DataParams
 from crnn_ocr.config.preprocess import PreprocessParams
 
 
@@ -16,4 +17,5 @@ class Params(Section):
     preset: str | None = Field(None, description="Name of the preset overlay that was applied.")
     presets: dict[str, dict[str, Any]] = Field(default_factory=dict)
     seed: int = Field(42, description="Global random seed.")
+    data: DataParams = Field(default_factory=DataParams)  # type: ignore[arg-type]
     preprocess: PreprocessParams = Field(default_factory=PreprocessParams)  # type: ignore[arg-type]
