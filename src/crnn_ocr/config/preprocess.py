@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from pydantic import Field
+from pydantic import Field, field_validator, model_validator
 
 from crnn_ocr.config.base import Section
+from crnn_ocr.core.codec import NAMED_CHARSETS
+
+TRAIN_ALPHABET = "train"
 
 
 class PreprocessParams(Section):
@@ -19,3 +22,36 @@ class PreprocessParams(Section):
     dask_address: str | None = Field(
         None, description="Dask scheduler address; when set, shards are built on that cluster."
     )
+    alphabet: str = Field(
+        TRAIN_ALPHABET,
+        description="'train' = the training split's characters; a named charset "
+        "(crnn_ocr.core.codec.NAMED_CHARSETS); or a path to an existing alphabet.json "
+        "(relative to the project root). extra_chars are added to the first two.",
+    )
+    extra_chars: str = Field("", description="Characters added to the alphabet.")
+
+    @field_validator("block_size")
+    @classmethod
+    def _odd_block(cls, value: int) -> int:
+        if value % 2 == 0:
+            raise ValueError("must be odd (OpenCV adaptive threshold neighbourhood)")
+        return value
+
+    @field_validator("alphabet")
+    @classmethod
+    def _known_alphabet(cls, value: str) -> str:
+        if value == TRAIN_ALPHABET or value in NAMED_CHARSETS or value.endswith(".json"):
+            return value
+        known = ", ".join([TRAIN_ALPHABET, *NAMED_CHARSETS])
+        raise ValueError(f"unknown alphabet {value!r} (known: {known}, or a path to *.json)")
+
+    @model_validator(mode="after")
+    def _extra_needs_open_alphabet(self) -> PreprocessParams:
+        if self.extra_chars and self.alphabet.endswith(".json"):
+            raise ValueError("extra_chars cannot change an alphabet file (a model's codec)")
+        return self
+
+    @property
+    def target_size(self) -> tuple[int, int]:
+        """(height, width) of every stored image, before the OCR rotation."""
+        return (self.height, self.width)

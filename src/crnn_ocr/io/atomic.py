@@ -10,6 +10,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
 @contextlib.contextmanager
 def atomic_dir(target: str | Path) -> Iterator[Path]:
     """Yield a temporary sibling folder that replaces ``target`` only on success."""
@@ -21,6 +27,7 @@ def atomic_dir(target: str | Path) -> Iterator[Path]:
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
+    tmp.chmod(0o777 & ~_umask())  # mkdtemp makes 0700; give the folder normal permissions
     old = target.with_name(f".{target.name}.old-{os.getpid()}")
     if target.exists():
         target.rename(old)
@@ -39,6 +46,7 @@ def atomic_file(target: str | Path, mode: str = "w", **kwargs: object) -> Iterat
     try:
         with open(tmp, mode, **kwargs) as handle:  # type: ignore[call-overload]
             yield handle
+        tmp.chmod(0o666 & ~_umask())  # mkstemp makes 0600
         os.replace(tmp, target)
     except BaseException:
         tmp.unlink(missing_ok=True)

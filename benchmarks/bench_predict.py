@@ -1,0 +1,123 @@
+"""End-to-end predict speed: lines/s from image files to text, batch 64, all cores.
+
+Counts everything `crnn-ocr predict` does per line: reading and decoding the file (thread
+pool), preprocessing (resize + threshold + rotate), the classifier, the CRNN and CTC decoding.
+Then it times each part alone so a slow part is easy to find.
+
+    .venv/bin/python benchmarks/bench_predict.py                      # cpu preset, random init
+    .venv/bin/python benchmarks/bench_predict.py --model models:/crnn-ocr@champion
+    .venv/bin/python benchmarks/bench_predict.py --images ../shared/data/real/images --n 2048
+
+Without --model the models are the cpu preset's, built by the real builders with RANDOM
+weights: the speed is the same as trained models' (same layers, same shapes; greedy CTC
+decoding of noise can emit more characters than a trained model, which is only slightly slower).
+Without --images it writes N synthetic line PNGs (22-60 px high, 120-900 px wide) to a temp dir.
+
+Target (cpu preset, 2 cores): >= 500 lines/s.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import tempfile
+import time
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+TARGET_LINES_PER_S = 500
+
+
+def write_lines(folder: Path, n: int, seed: int = 0) -> list[Path]:
+    """``n`` line-like PNGs of varied size (dark strokes on light, noisy paper)."""
+    rng = np.random.default_rng(seed)
+    paths = []
+    for i in range(n):
+        h, w = int(rng.integers(22, 61)), int(rng.integers(120, 901))
+        img = rng.normal(225, 12, (h, w)).clip(0, 255).astype(np.uint8)
+        for x in range(4, w - 10, int(rng.integers(6, 14))):
+            cv2.line(img, (x, h - 4), (x + int(rng.integers(1, 8)), 4), int(rng.integers(0, 60)), 2)
+        path = folder / f"line_{i:05d}.png"
+        cv2.imwrite(str(path), img)
+        paths.append(path)
+    return paths
+
+
+def timed(fn, repeat: int = 1) -> float:  # type: ignore[no-untyped-def]
+    start = time.perf_counter()
+    for _ in range(repeat):
+        fn()
+    return (time.perf_counter() - start) / repeat
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--model", help="bundle folder or MLflow URI (default: random cpu preset)")
+    parser.add_argument("--preset", default="cpu")
+    parser.add_argument("--images", type=Path, help="folder of line images (default: synthetic)")
+    parser.add_argument("--n", type=int, default=2048, help="lines to read")
+    parser.add_argument("--batch-size", type=int, default=64)
+    args = parser.parse_args()
+
+    from crnn_ocr import Recognizer
+    from crnn_ocr.config import load_params
+    from crnn_ocr.core.codec import MODERN_RUSSIAN, Alphabet
+    from crnn_ocr.inference.bundle import build_untrained_bundle
+    from crnn_ocr.inference.images import read_image
+    from crnn_ocr.paths import Paths
+
+    with tempfile.TemporaryDirectory(prefix="bench-predict-") as tmp:
+        work = Path(tmp)
+        if args.model:
+            recognizer = Recognizer.load(args.model, batch_size=args.batch_size)
+            source = args.model
+        else:
+            params = load_params(Paths.from_root().params_file, [f"preset={args.preset}"])
+            bundle = build_untrained_bundle(
+                params, work / "bundle", Alphabet.from_charset(MODERN_RUSSIAN)
+            )
+            recognizer = Recognizer.from_bundle(bundle, batch_size=args.batch_size)
+            source = f"{args.preset} preset, RANDOM weights"
+        if args.images:
+            paths = sorted(p for p in args.images.iterdir() if p.is_file())[: args.n]
+        else:
+            (work / "lines").mkdir()
+            paths = write_lines(work / "lines", args.n)
+        pre = recognizer.preprocess
+        print(f"model: {source}; input {pre.height}x{pre.width}; batch {recognizer.batch_size}; "
+              f"{os.cpu_count()} cores; {recognizer.workers} decode threads; {len(paths)} lines")
+
+        recognizer.predict_paths(paths[: recognizer.batch_size])  # warm-up: graph tracing
+        total = timed(lambda: recognizer.predict_paths(paths))
+        end_to_end = len(paths) / total
+        verdict = "meets" if end_to_end >= TARGET_LINES_PER_S else "BELOW"
+        print(f"end to end: {end_to_end:8.1f} lines/s ({total:.2f} s) -> {verdict} the target "
+              f"of {TARGET_LINES_PER_S} lines/s")
+
+        # The parts alone (one batch repeated), to see where the time goes.
+        batch = paths[: recognizer.batch_size]
+        n = len(batch)
+        images = [read_image(p) for p in batch]
+        decode_s = timed(lambda: [read_image(p) for p in batch], 3)
+        prep = [recognizer._load_one(lambda im=im: im) for im in images]
+        prep_s = timed(lambda: [recognizer._load_one(lambda im=im: im) for im in images], 3)
+        flat = np.stack([a[0] for a in prep]).astype(np.float32)[..., None] / 255.0
+        rotated = np.stack([a[1] for a in prep]).astype(np.float32)[..., None] / 255.0
+        cls_s = timed(lambda: recognizer._classify(flat), 5)
+        probs = recognizer._read(rotated)
+        ocr_s = timed(lambda: recognizer._read(rotated), 5)
+        ctc_s = timed(lambda: recognizer.decode(probs), 5)
+        for name, secs, note in [
+            ("read+decode file", decode_s, "1 thread"),
+            ("preprocess", prep_s, "1 thread"),
+            ("classifier", cls_s, "TF threads"),
+            ("CRNN", ocr_s, "TF threads"),
+            ("CTC decoding", ctc_s, recognizer.decoding),
+        ]:
+            print(f"  {name:17s} {n / secs:9.1f} lines/s  ({note})")
+
+
+if __name__ == "__main__":
+    main()

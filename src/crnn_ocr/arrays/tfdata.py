@@ -1,0 +1,168 @@
+"""Stream an ``ArrayStore`` split as a ``tf.data.Dataset`` (or as NumPy batches for evaluation).
+
+Shards stay memory-mapped: a generator fancy-indexes one shard at a time and yields bit-packed
+batches (8x less data through Python than pixels); unpacking to float {0, 1} (a gather from a
+256-row table, or bit shifts), the OCR rotation (done on the packed bytes, 8x less to move)
+and prefetching run in the TensorFlow graph, in parallel. Shuffling is bounded: shard order is
+shuffled and rows are permuted within a shard (shards are themselves random samples of their
+split, see ``arrays.plan``), so memory never exceeds one shard's indices plus a few batches.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import numpy as np
+
+from crnn_ocr.arrays.shards import packed_width, unpack_images
+from crnn_ocr.arrays.store import SPLITS, ArrayStore
+
+Task = Literal["classify", "ocr"]
+TASKS = ("classify", "ocr")
+
+
+@dataclass(frozen=True)
+class Batch:
+    """NumPy batch in store order: model inputs, targets, and what evaluation reports on."""
+
+    images: np.ndarray  # float32 [B, H, W, 1] (classify) or [B, W, H, 1] (ocr, rotated)
+    labels: np.ndarray  # int32 [B] (classify) or [B, max_label_len] padded with blank (ocr)
+    classes: np.ndarray  # int32 [B]
+    texts: list[str]
+    file_names: list[str]
+
+
+def _check(store: ArrayStore, split: str, task: str) -> None:
+    if task not in TASKS:
+        raise ValueError(f"task must be one of {TASKS}, got {task!r}")
+    if split not in SPLITS:
+        raise ValueError(f"split must be one of {SPLITS}, got {split!r}")
+
+
+def _batches(
+    store: ArrayStore, split: str, task: str, batch_size: int, rng: np.random.Generator | None
+) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+    """(packed images, targets) batches over ``split``; batches may span shard boundaries."""
+    infos = store.shards(split)
+    order = rng.permutation(len(infos)) if rng is not None else range(len(infos))
+    held_x: list[np.ndarray] = []
+    held_y: list[np.ndarray] = []
+    held = 0
+    for k in order:
+        arrays = store.open_shard(infos[k].name)
+        targets = arrays.classes if task == "classify" else arrays.labels
+        n = len(arrays.images)
+        index = rng.permutation(n) if rng is not None else None
+        for start in range(0, n, batch_size):
+            stop = start + batch_size
+            if index is None:
+                x, y = arrays.images[start:stop], targets[start:stop]
+            else:  # sorted within the batch: sequential reads of the memory map
+                take = np.sort(index[start:stop])
+                x, y = arrays.images[take], targets[take]
+            held_x.append(np.asarray(x))
+            held_y.append(np.asarray(y))
+            held += len(x)
+            while held >= batch_size:
+                xs, ys = np.concatenate(held_x), np.concatenate(held_y)
+                yield xs[:batch_size], ys[:batch_size]
+                held_x, held_y, held = [xs[batch_size:]], [ys[batch_size:]], held - batch_size
+    if held:
+        yield np.concatenate(held_x), np.concatenate(held_y)
+
+
+def make_dataset(
+    store: ArrayStore,
+    split: str,
+    task: Task,
+    batch_size: int,
+    shuffle: bool,
+    seed: int,
+    repeat: bool = False,
+) -> Any:
+    """A batched, prefetched ``tf.data.Dataset`` of ``split`` (shapes in docs/CONTRACTS.md).
+
+    ``task="classify"``: ``(float32 [B, H, W, 1] in {0, 1}, int32 [B])``;
+    ``task="ocr"``: ``(float32 [B, W, H, 1]`` rotated 90 degrees clockwise like
+    ``core.preprocessing.rotate_image``, ``int32 [B, max_label_len])`` padded with the blank.
+    Each pass (epoch) reshuffles with ``(seed, pass number)``; ``repeat`` makes it endless.
+    """
+    import tensorflow as tf
+
+    _check(store, split, task)
+    height, width = store.image_shape
+    packed_w = packed_width(width)
+    passes = itertools.count()
+
+    def generate() -> Iterator[tuple[np.ndarray, np.ndarray]]:
+        while True:
+            rng = np.random.default_rng([seed, next(passes)]) if shuffle else None
+            for x, y in _batches(store, split, task, batch_size, rng):
+                yield x, y.astype(np.int32, copy=False)
+            if not repeat:
+                return
+
+    label_shape = [None] if task == "classify" else [None, store.max_label_len]
+    dataset = tf.data.Dataset.from_generator(
+        generate,
+        output_signature=(
+            tf.TensorSpec([None, height, packed_w], tf.uint8),
+            tf.TensorSpec(label_shape, tf.int32),
+        ),
+    )
+    # Row b of the table = the 8 pixels {0.0, 1.0} of byte b: unpacking is one gather.
+    table = tf.constant(np.unpackbits(np.arange(256, dtype=np.uint8)[:, None], axis=1),
+                        dtype=tf.float32)
+    shifts = tf.constant([7, 6, 5, 4, 3, 2, 1, 0], dtype=tf.uint8)[None, None, :, None]
+
+    def unpack(packed: Any, labels: Any) -> tuple[Any, Any]:
+        if task == "classify":
+            pixels = tf.gather(table, tf.cast(packed, tf.int32))  # [B, H, W/8, 8]
+            images = tf.reshape(pixels, [-1, height, packed_w * 8])[:, :, :width]
+        else:  # 90 degrees clockwise, out[i, j] = in[H - 1 - j, i]: rotate the bytes first
+            rows = tf.reverse(tf.transpose(packed, [0, 2, 1]), axis=[2])  # [B, W/8, H]
+            bits = tf.bitwise.right_shift(rows[:, :, None, :], shifts)  # [B, W/8, 8, H]
+            pixels = tf.cast(tf.bitwise.bitwise_and(bits, 1), tf.float32)
+            images = tf.reshape(pixels, [-1, packed_w * 8, height])[:, :width, :]
+        return images[..., None], labels
+
+    dataset = dataset.map(unpack, num_parallel_calls=tf.data.AUTOTUNE)
+    if not repeat:
+        batches = -(-store.size(split) // batch_size)
+        dataset = dataset.apply(tf.data.experimental.assert_cardinality(batches))
+    return dataset.prefetch(tf.data.AUTOTUNE)
+
+
+def to_model_input(packed: np.ndarray, width: int, task: str) -> np.ndarray:
+    """NumPy twin of the graph unpacking: float32 [B, H, W, 1], rotated clockwise for OCR."""
+    images = unpack_images(packed, width).astype(np.float32)[..., None]
+    if task == "ocr":
+        images = np.ascontiguousarray(np.rot90(images, k=-1, axes=(1, 2)))
+    return images
+
+
+def numpy_batches(
+    store: ArrayStore, split: str, task: Task, batch_size: int, limit: int | None = None
+) -> Iterator[Batch]:
+    """``split`` in store order as ``Batch``es (images, labels, classes, texts, file names),
+    for evaluation; at most ``limit`` rows."""
+    _check(store, split, task)
+    rows = store.rows(split)
+    total = len(rows) if limit is None else min(limit, len(rows))
+    done = 0
+    for x, y in _batches(store, split, task, batch_size, rng=None):
+        if done >= total:
+            return
+        keep = min(len(x), total - done)
+        part = rows.iloc[done : done + keep]
+        yield Batch(
+            images=to_model_input(x[:keep], store.image_shape[1], task),
+            labels=y[:keep].astype(np.int32),
+            classes=part["class"].to_numpy(dtype=np.int32),
+            texts=part["text"].tolist(),
+            file_names=part["file name"].tolist(),
+        )
+        done += keep

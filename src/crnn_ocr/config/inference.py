@@ -1,0 +1,42 @@
+"""``inference`` section: predict/serve settings and the Tesseract baseline of ``bench``."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field
+
+from crnn_ocr.config.base import Section
+
+
+class TesseractParams(Section):
+    """How ``crnn-ocr bench`` runs Tesseract 5: one single-threaded process per core."""
+
+    lang: str = Field("rus", min_length=1, description="Tesseract language model (-l).")
+    psm: int = Field(7, ge=0, le=13, description="Page segmentation mode; 7 = one text line.")
+    workers: int = Field(0, ge=0, description="Parallel tesseract processes; 0 = one per core.")
+    timeout_s: float = Field(60.0, gt=0, description="Per-image time limit.")
+
+
+class InferenceParams(Section):
+    """Batched classify+read: which model, batch size, decode threads, input limits."""
+
+    model: str = Field(
+        "models:/crnn-ocr@champion",
+        min_length=1,
+        description="Bundle folder or MLflow URI (models:/name@alias, models:/name/3, runs:/).",
+    )
+    batch_size: int = Field(64, gt=0, description="Images per model call.")
+    workers: int = Field(0, ge=0, description="Image decoding threads; 0 = one per core.")
+    max_pixels: int = Field(
+        50_000_000, gt=0, description="Refuse images with more pixels (checked from the header)."
+    )
+    max_bytes: int = Field(
+        20_000_000, gt=0, description="Refuse encoded images larger than this many bytes."
+    )
+    decoding: Literal["greedy", "beam_search"] = Field("greedy", description="CTC decoding.")
+    beam_width: int = Field(10, gt=0, description="Beams when decoding=beam_search.")
+    registered_model: str = Field(
+        "crnn-ocr", min_length=1, description="Registry name of the end-to-end pyfunc model."
+    )
+    tesseract: TesseractParams = Field(default_factory=TesseractParams)  # type: ignore[arg-type]

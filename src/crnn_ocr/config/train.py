@@ -1,0 +1,76 @@
+"""``train`` section: shared fit settings and one subsection per model.
+
+``FitParams`` holds what every model's training needs (epochs, batch size, optimizer, early
+stopping, LR schedule); each model section inherits it and adds its architecture, so
+``-S train.classifier.epochs=3`` and ``-S train.ocr.epochs=5`` look alike.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field
+
+from crnn_ocr.config.base import Section
+from crnn_ocr.config.ocr import OcrModelSettings
+
+Optimizer = Literal["adam", "adamw", "rmsprop", "sgd"]
+
+
+class FitParams(Section):
+    """Settings of the shared fit routine (``crnn_ocr.training.fit``)."""
+
+    epochs: int = Field(10, gt=0, description="Maximum number of epochs.")
+    batch_size: int = Field(64, gt=0, description="Images per training step.")
+    optimizer: Optimizer = Field("adam", description="Keras optimizer by name.")
+    learning_rate: float = Field(1e-3, gt=0, description="Initial learning rate.")
+    weight_decay: float = Field(0.0, ge=0, description="Decoupled weight decay (adamw only).")
+    early_stopping_patience: int = Field(
+        3, ge=1, description="Epochs without val_loss improvement before stopping."
+    )
+    lr_plateau_patience: int = Field(
+        2, ge=1, description="Epochs without improvement before the LR is reduced."
+    )
+    lr_plateau_factor: float = Field(0.5, gt=0, lt=1, description="LR multiplier on plateau.")
+    min_learning_rate: float = Field(1e-6, ge=0, description="Lower bound of the LR schedule.")
+    steps_per_epoch: int | None = Field(
+        None, gt=0, description="Cap on training steps per epoch (None = the whole split)."
+    )
+    shuffle_seed: int | None = Field(
+        None, description="Shuffle seed; None = the global `seed`."
+    )
+
+
+class ClassifierParams(FitParams):
+    """The handwritten/printed classifier: conv blocks (conv+BN+ReLU+pool) and a dense head."""
+
+    conv_filters: tuple[int, ...] = Field(
+        (16, 32, 64), min_length=1, description="Filters of each conv block (one pool each)."
+    )
+    kernel_size: int = Field(3, gt=0, description="Conv kernel size.")
+    pooling: Literal["flatten", "global_avg"] = Field(
+        "global_avg", description="How the conv features reach the head."
+    )
+    dense_units: int = Field(64, gt=0, description="Width of the hidden dense layer.")
+    dropout: float = Field(0.3, ge=0, lt=1, description="Dropout before the output layer.")
+    registered_model: str = Field(
+        "crnn-ocr-classifier", min_length=1, description="MLflow registry name."
+    )
+    misclassified_samples: int = Field(
+        32, ge=0, description="Misclassified test images drawn in the sheet artifact."
+    )
+
+
+class OcrParams(FitParams, OcrModelSettings):
+    """The CRNN recogniser: shared fit settings + layers and decoding (``config/ocr.py``)."""
+
+
+class TrainParams(Section):
+    """Training of both models and the MLflow experiment they log to."""
+
+    experiment: str = Field("crnn-ocr", min_length=1, description="MLflow experiment name.")
+    threads: int = Field(
+        0, ge=0, description="TensorFlow intra/inter-op threads; 0 = TensorFlow's default."
+    )
+    classifier: ClassifierParams = Field(default_factory=ClassifierParams)  # type: ignore[arg-type]
+    ocr: OcrParams = Field(default_factory=OcrParams)  # type: ignore[arg-type]

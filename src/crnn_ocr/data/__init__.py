@@ -1,0 +1,1 @@
+"""Datasets: the synthetic line renderer, importers for public layouts and the manifest."""

@@ -1,0 +1,104 @@
+"""Render one text line with a font into a degraded grayscale or RGB image."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+
+import cv2
+import numpy as np
+from PIL import Image, ImageFont
+
+from crnn_ocr.config.synth import SynthParams
+from crnn_ocr.data.synth import degrade
+from crnn_ocr.data.synth.fonts import FontSpec
+from crnn_ocr.errors import DataError
+
+X_HEIGHT_SHARE = 0.5
+"""Font sizes are set so that the x-height is this share of the sampled size: script fonts with
+tiny x-heights (Great Vibes, Comforter) come out as readable as the others."""
+
+
+@lru_cache(maxsize=64)
+def _x_height_ratio(path: str) -> float:
+    font = ImageFont.truetype(path, 100)
+    left, top, right, bottom = font.getbbox("ох", anchor="ls")
+    return max(0.25, min(0.7, -top / 100.0))
+
+
+@lru_cache(maxsize=512)
+def _font(path: str, size: int) -> ImageFont.FreeTypeFont:
+    return ImageFont.truetype(path, size)
+
+
+@dataclass(frozen=True)
+class RenderedLine:
+    """A finished line image (uint8, HxW or HxWx3 RGB) and the file format to store it in."""
+
+    image: np.ndarray
+    ext: str  # "png" or "jpg"
+    jpeg_quality: int
+
+
+def draw_mask(text: str, font: FontSpec, size: int, stroke: int) -> np.ndarray:
+    """The ink of ``text`` as a uint8 mask (255 = ink) with a few pixels of margin."""
+    missing = font.missing(text)
+    if missing:  # the registry never asks for this; refuse rather than draw tofu boxes
+        raise DataError(f"{font.path.name}: cannot draw {''.join(sorted(missing))!r}")
+    # getmask2 lays out and rasterises in one call (ImageDraw.text would lay out twice).
+    core, _ = _font(str(font.path), size).getmask2(text, mode="L", anchor="ls")
+    mask = np.asarray(Image.Image()._new(core))
+    margin = 3 + max(0, stroke)
+    mask = cv2.copyMakeBorder(mask, margin, margin, margin, margin, cv2.BORDER_CONSTANT, value=0)
+    if stroke > 0 or (stroke < 0 and size >= 28):  # thinning small text would erase it
+        mask = degrade.change_stroke(mask, stroke)
+    return mask
+
+
+def _crop_pad(mask: np.ndarray, rng: np.random.Generator, padding: tuple[int, int]
+              ) -> np.ndarray:
+    """Crop to the ink, then add a random margin on each side (as line segmenters do)."""
+    ys, xs = np.nonzero(mask > 16)
+    if len(ys) == 0:
+        return mask
+    mask = mask[ys.min() : ys.max() + 1, xs.min() : xs.max() + 1]
+    top, bottom, left, right = (int(v) for v in rng.integers(padding[0], padding[1] + 1, 4))
+    return cv2.copyMakeBorder(mask, top, bottom, left, right, cv2.BORDER_CONSTANT, value=0)
+
+
+def render_line(text: str, font: FontSpec, cls: int, rng: np.random.Generator,
+                params: SynthParams) -> RenderedLine:
+    """Draw ``text`` in ``font`` and degrade it like a scan or photo of class ``cls``."""
+    r, d = params.render, params.degrade
+    handwritten = cls == 1
+    size = int(rng.integers(r.font_size[0], r.font_size[1] + 1))
+    size = max(6, round(size * X_HEIGHT_SHARE / _x_height_ratio(str(font.path))))
+    stroke = int(rng.integers(r.stroke[0], r.stroke[1] + 1))
+    mask = draw_mask(text, font, size, stroke)
+    mask = degrade.warp(mask, rng, d, handwritten)
+    lo, hi = d.wobble_px
+    amplitude = rng.uniform(lo, hi) if handwritten else rng.uniform(lo, lo + (hi - lo) * 0.3)
+    mask = degrade.wobble(mask, rng, float(amplitude) * size / 32)
+    mask = _crop_pad(mask, rng, r.padding)
+    rgb = bool(rng.random() < r.rgb_fraction)
+    image = degrade.compose(mask, rng, d, rgb, handwritten)
+    image = degrade.scan_artefacts(image, rng, d, scale=min(1.5, max(0.5, size / 32)))
+    if not handwritten and rng.random() < d.binarize_fraction:
+        image, rgb = degrade.binarize(image), False
+    jpeg = bool(rng.random() < r.jpeg_fraction)
+    quality = int(rng.integers(r.jpeg_quality[0], r.jpeg_quality[1] + 1))
+    return RenderedLine(image=image, ext="jpg" if jpeg else "png", jpeg_quality=quality)
+
+
+def encode(line: RenderedLine) -> bytes:
+    """PNG or JPEG bytes of the line (JPEG artefacts come from real compression)."""
+    img = line.image
+    if img.ndim == 3:
+        img = cv2.cvtColor(img, cv2.COLOR_RGB2BGR)
+    if line.ext == "jpg":
+        ok, buf = cv2.imencode(".jpg", img, [cv2.IMWRITE_JPEG_QUALITY, line.jpeg_quality])
+    else:
+        ok, buf = cv2.imencode(".png", img, [cv2.IMWRITE_PNG_COMPRESSION, 1])
+    if not ok:
+        raise DataError(f"could not encode a {img.shape} image as {line.ext}")
+    return buf.tobytes()

@@ -1,0 +1,1 @@
+"""Scoring a recogniser: reports, galleries, text normalisation, corrected labels."""

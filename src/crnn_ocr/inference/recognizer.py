@@ -1,0 +1,314 @@
+"""Batched classify+read: one call gives each line's class, class probability, text, confidence.
+
+Images are decoded and preprocessed in a thread pool (OpenCV releases the GIL), one batch ahead
+of the models, so decoding of batch k+1 overlaps inference of batch k on a multi-core machine.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import asdict, dataclass
+from functools import partial
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal
+
+import numpy as np
+
+from crnn_ocr.core.codec import Alphabet
+from crnn_ocr.core.preprocessing import preprocess_image, rotate_image
+from crnn_ocr.errors import CrnnOcrError
+from crnn_ocr.inference import bundle as bundle_io
+from crnn_ocr.inference.images import (
+    DEFAULT_MAX_BYTES,
+    DEFAULT_MAX_PIXELS,
+    ImageError,
+    decode_image,
+    read_image,
+)
+from crnn_ocr.models.classifier import CLASS_NAMES
+
+if TYPE_CHECKING:
+    import keras
+
+DEFAULT_MODEL = "models:/crnn-ocr@champion"
+Loader = Callable[[], np.ndarray]
+
+
+@dataclass(frozen=True)
+class Prediction:
+    """One line: class 0 printed / 1 handwritten, its probability, the text and its confidence."""
+
+    id: str
+    cls: int
+    class_name: str
+    class_prob: float
+    text: str
+    confidence: float
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class Failure:
+    """An input that could not be read; ``reason`` says why."""
+
+    id: str
+    reason: str
+
+
+class Recognizer:
+    """The classifier and the CRNN recogniser with their alphabet and preprocessing settings."""
+
+    def __init__(
+        self,
+        classifier: keras.Model,
+        recognizer: keras.Model,
+        alphabet: Alphabet,
+        preprocess: bundle_io.PreprocessSettings,
+        *,
+        batch_size: int = 64,
+        workers: int = 0,
+        max_pixels: int = DEFAULT_MAX_PIXELS,
+        max_bytes: int = DEFAULT_MAX_BYTES,
+        decoding: Literal["greedy", "beam_search"] = "greedy",
+        beam_width: int = 10,
+    ) -> None:
+        if batch_size <= 0:
+            raise CrnnOcrError(f"batch size must be > 0, got {batch_size}")
+        self.classifier = classifier
+        self.recognizer = recognizer
+        self.alphabet = alphabet
+        self.preprocess = preprocess
+        self.batch_size = batch_size
+        self.workers = workers or os.cpu_count() or 1
+        self.max_pixels = max_pixels
+        self.max_bytes = max_bytes
+        self.decoding = decoding
+        self.beam_width = beam_width
+        self._check_shapes()
+        self._classify = inference_function(classifier)
+        self._read = inference_function(recognizer)
+
+    # ----------------------------------------------------------------------------- loading
+    @classmethod
+    def load(cls, model: str | Path = DEFAULT_MODEL, **options: Any) -> Recognizer:
+        """Load a bundle folder or an MLflow URI (``models:/crnn-ocr@champion`` by default).
+
+        Keras models load in safe mode (no arbitrary code from the file). For MLflow URIs the
+        tracking URI comes from ``MLFLOW_TRACKING_URI`` or the project store (``mlruns/``).
+        """
+        if not bundle_io.is_uri(str(model)):
+            return cls.from_bundle(bundle_io.resolve(model), **options)
+        from crnn_ocr.paths import Paths
+        from crnn_ocr.tracking.mlflow_store import setup
+
+        setup(Paths.from_root())
+        with tempfile.TemporaryDirectory(prefix="crnn-ocr-model-") as tmp:
+            return cls.from_bundle(bundle_io.resolve(model, tmp), **options)
+
+    @classmethod
+    def from_bundle(cls, bundle: bundle_io.Bundle, **options: Any) -> Recognizer:
+        return cls(
+            load_keras(bundle.classifier),
+            load_keras(bundle.recognizer),
+            Alphabet.load(bundle.alphabet),
+            bundle_io.PreprocessSettings.load(bundle.preprocess),
+            **options,
+        )
+
+    def _check_shapes(self) -> None:
+        h, w = self.preprocess.target_size
+        cls_in = tuple(self.classifier.input_shape[1:3])
+        ocr_in = tuple(self.recognizer.input_shape[1:3])
+        if cls_in != (h, w) or ocr_in != (w, h):
+            raise CrnnOcrError(
+                f"model inputs do not match preprocess.json ({h}x{w}): classifier expects "
+                f"{cls_in}, recognizer expects {ocr_in} (rotated, i.e. {w}x{h})"
+            )
+        classes = int(self.recognizer.output_shape[-1])
+        if classes != self.alphabet.num_classes:
+            raise CrnnOcrError(
+                f"recognizer outputs {classes} classes but alphabet.json has "
+                f"{len(self.alphabet)} characters + blank = {self.alphabet.num_classes}"
+            )
+
+    # ----------------------------------------------------------------------------- predicting
+    def predict(
+        self, images: Sequence[np.ndarray], ids: Sequence[str] | None = None
+    ) -> list[Prediction]:
+        """Classify and read decoded images (grayscale or BGR ``uint8`` arrays)."""
+        names = _ids(ids, len(images), "image")
+        items = [(name, _const(img)) for name, img in zip(names, images, strict=True)]
+        return [r for r in self.iter_predict(items, on_error="raise") if isinstance(r, Prediction)]
+
+    def predict_bytes(
+        self, blobs: Sequence[bytes], ids: Sequence[str] | None = None
+    ) -> list[Prediction]:
+        """Classify and read encoded images; the first bad one raises :class:`ImageError`."""
+        names = _ids(ids, len(blobs), "row")
+        items = [
+            (name, partial(decode_image, blob, name, self.max_pixels, self.max_bytes))
+            for name, blob in zip(names, blobs, strict=True)
+        ]
+        return [r for r in self.iter_predict(items, on_error="raise") if isinstance(r, Prediction)]
+
+    def predict_paths(
+        self, paths: Iterable[str | Path], on_error: Literal["raise", "skip"] = "skip"
+    ) -> list[Prediction | Failure]:
+        """Classify and read image files; unreadable ones become :class:`Failure` (or raise)."""
+        return list(self.iter_predict(self.path_items(paths), on_error=on_error))
+
+    def path_items(self, paths: Iterable[str | Path]) -> Iterator[tuple[str, Loader]]:
+        for path in paths:
+            yield str(path), partial(read_image, path, self.max_pixels, self.max_bytes)
+
+    def iter_predict(
+        self,
+        items: Iterable[tuple[str, Loader]],
+        on_error: Literal["raise", "skip"] = "skip",
+    ) -> Iterator[Prediction | Failure]:
+        """Results in input order; loading runs in threads, one batch ahead of the models."""
+        with ThreadPoolExecutor(self.workers, thread_name_prefix="crnn-ocr-decode") as pool:
+            pending: deque[list[tuple[str, Future[tuple[np.ndarray, np.ndarray]]]]] = deque()
+            batches = _chunks(items, self.batch_size)
+            for chunk in batches:
+                pending.append([(name, pool.submit(self._load_one, load)) for name, load in chunk])
+                if len(pending) < 2:
+                    continue
+                yield from self._finish(pending.popleft(), on_error)
+            while pending:
+                yield from self._finish(pending.popleft(), on_error)
+
+    def _load_one(self, load: Loader) -> tuple[np.ndarray, np.ndarray]:
+        image = load()
+        p = self.preprocess
+        try:
+            flat = preprocess_image(image, False, p.target_size, p.block_size, p.c)
+        except Exception as exc:  # ValueError / cv2.error on odd shapes or dtypes
+            raise ImageError("<image>", f"cannot preprocess: {exc}") from None
+        return flat, rotate_image(flat)
+
+    def _finish(
+        self,
+        batch: list[tuple[str, Future[tuple[np.ndarray, np.ndarray]]]],
+        on_error: Literal["raise", "skip"],
+    ) -> Iterator[Prediction | Failure]:
+        done: list[tuple[int, str, tuple[np.ndarray, np.ndarray]]] = []
+        failures: dict[int, Failure] = {}
+        for index, (name, future) in enumerate(batch):
+            try:
+                done.append((index, name, future.result()))
+            except ImageError as exc:
+                reason = exc.reason
+                if on_error == "raise":
+                    raise ImageError(name, reason) from None
+                failures[index] = Failure(name, reason)
+        predictions = self._run_models([d[2] for d in done], [d[1] for d in done])
+        by_index = {d[0]: pred for d, pred in zip(done, predictions, strict=True)}
+        for index in range(len(batch)):
+            yield by_index[index] if index in by_index else failures[index]
+
+    def _run_models(
+        self, arrays: list[tuple[np.ndarray, np.ndarray]], names: list[str]
+    ) -> list[Prediction]:
+        if not arrays:
+            return []
+        flat = np.stack([a[0] for a in arrays]).astype(np.float32)[..., None] / 255.0
+        rotated = np.stack([a[1] for a in arrays]).astype(np.float32)[..., None] / 255.0
+        cls_out = self._classify(flat)
+        probs = self._read(rotated)
+        classes, class_probs = class_outputs(cls_out)
+        texts, confidences = self.decode(probs)
+        return [
+            Prediction(
+                id=name,
+                cls=int(c),
+                class_name=CLASS_NAMES[int(c)],
+                class_prob=float(p),
+                text=t,
+                confidence=float(conf),
+            )
+            for name, c, p, t, conf in zip(
+                names, classes, class_probs, texts, confidences, strict=True
+            )
+        ]
+
+    def decode(self, probs: np.ndarray) -> tuple[list[str], list[float]]:
+        """CTC-decode softmax outputs ``[B, T, C]`` into texts and per-line confidences."""
+        from crnn_ocr.models import ctc
+
+        return ctc_texts(ctc, probs, self.alphabet, self.decoding, self.beam_width)
+
+
+def ctc_texts(
+    ctc: Any, probs: np.ndarray, alphabet: Alphabet, decoding: str, beam_width: int
+) -> tuple[list[str], list[float]]:
+    """Adapter over ``crnn_ocr.models.ctc`` (the CRNN engineer's decoder; never re-implemented)."""
+    result = ctc.decode(probs, alphabet, strategy=decoding, beam_width=beam_width)
+    texts = [r.text for r in result]
+    confidences = [r.confidence for r in result]
+    return texts, confidences
+
+
+def class_outputs(output: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Predicted class and its probability from a sigmoid ``[B, 1]`` or softmax ``[B, 2]`` head."""
+    output = np.asarray(output, dtype=np.float64)
+    if output.ndim == 2 and output.shape[1] == 2:
+        classes = output.argmax(axis=1)
+        return classes, output[np.arange(len(output)), classes]
+    p_handwritten = output.reshape(len(output))
+    classes = (p_handwritten >= 0.5).astype(np.int64)
+    return classes, np.where(classes == 1, p_handwritten, 1.0 - p_handwritten)
+
+
+def inference_function(model: keras.Model) -> Callable[[np.ndarray], np.ndarray]:
+    """``model`` in inference mode as one compiled graph for any batch size (no retracing)."""
+    import keras
+
+    if keras.backend.backend() != "tensorflow":
+        return lambda x: np.asarray(model.predict_on_batch(x))
+    import tensorflow as tf
+
+    spec = tf.TensorSpec([None, *model.input_shape[1:]], tf.float32)
+    graph = tf.function(lambda x: model(x, training=False), input_signature=[spec])
+    return lambda x: graph(x).numpy()
+
+
+def load_keras(path: str | Path) -> keras.Model:
+    """Load a ``.keras`` file in safe mode (custom layers must be registered serialisables)."""
+    import keras
+
+    import crnn_ocr.models.ctc  # noqa: F401  (registers the project's Keras serialisables)
+
+    try:
+        return keras.saving.load_model(path, compile=False, safe_mode=True)
+    except (OSError, ValueError, TypeError) as exc:
+        raise CrnnOcrError(f"{path}: cannot load Keras model: {exc}") from exc
+
+
+def _ids(ids: Sequence[str] | None, n: int, prefix: str) -> list[str]:
+    if ids is None:
+        return [f"{prefix} {i}" for i in range(n)]
+    if len(ids) != n:
+        raise CrnnOcrError(f"{len(ids)} ids for {n} images")
+    return [str(i) for i in ids]
+
+
+def _const(image: np.ndarray) -> Loader:
+    return lambda: np.asarray(image)
+
+
+def _chunks(items: Iterable[tuple[str, Loader]], size: int) -> Iterator[list[tuple[str, Loader]]]:
+    chunk: list[tuple[str, Loader]] = []
+    for item in items:
+        chunk.append(item)
+        if len(chunk) == size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk

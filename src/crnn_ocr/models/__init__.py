@@ -1,0 +1,1 @@
+"""Model builders from config (classifier, CRNN) and their losses / decoding."""

@@ -1,0 +1,59 @@
+"""Handwritten (1) / printed (0) line classifier: conv blocks and a dense head, from config."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from crnn_ocr.config.train import ClassifierParams
+
+if TYPE_CHECKING:
+    import keras
+
+NUM_CLASSES = 2
+CLASS_NAMES = ("printed", "handwritten")  # index = class id in labels.csv
+
+
+def build_classifier(cfg: ClassifierParams, input_shape: tuple[int, int]) -> keras.Model:
+    """Conv(k x k) -> BatchNorm -> ReLU -> MaxPool per ``cfg.conv_filters`` entry, then
+    global-average or flatten, Dense(``dense_units``, relu), Dropout, Dense(2, softmax).
+
+    Args:
+        cfg: the ``train.classifier`` section (layer widths come from the preset).
+        input_shape: ``(height, width)`` of the preprocessed images (the array store's
+            ``image_shape``); the model takes ``float32 [B, H, W, 1]`` in {0, 1}.
+    """
+    import keras
+    from keras import layers
+
+    height, width = input_shape
+    inputs = keras.Input((height, width, 1), name="image")
+    x = inputs
+    for i, filters in enumerate(cfg.conv_filters):
+        x = layers.Conv2D(filters, cfg.kernel_size, padding="same", use_bias=False,
+                          name=f"conv{i}")(x)
+        # momentum 0.9 (Keras default 0.99): the moving statistics used at evaluation must
+        # settle within a few hundred steps on the cpu preset, else val accuracy sits at chance.
+        x = layers.BatchNormalization(momentum=0.9, name=f"bn{i}")(x)
+        x = layers.ReLU(name=f"relu{i}")(x)
+        # Keep at least one row/column: the cpu preset is only 32 px high.
+        pool = (2 if x.shape[1] >= 2 else 1, 2 if x.shape[2] >= 2 else 1)
+        x = layers.MaxPooling2D(pool, name=f"pool{i}")(x)
+    if cfg.pooling == "global_avg":
+        x = layers.GlobalAveragePooling2D(name="gap")(x)
+    else:
+        x = layers.Flatten(name="flatten")(x)
+    x = layers.Dense(cfg.dense_units, activation="relu", name="dense")(x)
+    x = layers.Dropout(cfg.dropout, name="dropout")(x)
+    outputs = layers.Dense(NUM_CLASSES, activation="softmax", name="class_probs")(x)
+    return keras.Model(inputs, outputs, name="classifier")
+
+
+def compile_classifier(model: keras.Model, optimizer: keras.optimizers.Optimizer) -> None:
+    """Sparse categorical cross-entropy on int labels, accuracy metric."""
+    import keras
+
+    model.compile(
+        optimizer=optimizer,
+        loss=keras.losses.SparseCategoricalCrossentropy(),
+        metrics=[keras.metrics.SparseCategoricalAccuracy(name="accuracy")],
+    )

@@ -1,0 +1,1 @@
+"""Pipeline stages: ``run(params, paths) -> Result`` functions, one module per stage."""

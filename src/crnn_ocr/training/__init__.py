@@ -1,0 +1,1 @@
+"""The shared fit routine (MLflow logging, early stopping, LR schedule, resumable checkpoints)."""

@@ -1,0 +1,216 @@
+"""The one fit routine both models use: MLflow run, early stopping, LR schedule, resume.
+
+Usage (a stage)::
+
+    with training_run(paths, experiment, ckpt_dir, run_name, params_flat, tags) as session:
+        result = fit_model(session, model, train_ds, val_ds, cfg)   # cfg: FitParams
+        ...log artifacts / the model to session.run_id...
+
+A killed process rerun with the same command finds ``ckpt_dir``: the same MLflow run is
+reopened (its id is stored there), the weights and epoch come back from
+``keras.callbacks.BackupAndRestore`` and early-stopping / LR-plateau state from ``FitState``,
+so at most the interrupted epoch is lost. The folder is removed when the ``with`` block ends
+without error.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import shutil
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from crnn_ocr.config.train import FitParams
+from crnn_ocr.paths import Paths
+from crnn_ocr.tracking import mlflow_store
+from crnn_ocr.tracking.tags import TAG_PREFIX
+
+if TYPE_CHECKING:
+    import keras
+    import tensorflow as tf
+
+log = logging.getLogger(__name__)
+
+RUN_ID_FILE = "mlflow_run_id"
+BACKUP_DIR = "backup"
+DONE_FILE = "fit_done.json"
+FINAL_WEIGHTS = "final.weights.h5"
+
+
+@dataclass
+class TrainingSession:
+    """An open MLflow run tied to a checkpoint folder (``resumed``: reopened after a kill)."""
+
+    run_id: str
+    checkpoint_dir: Path
+    resumed: bool
+
+
+@dataclass
+class FitResult:
+    """What one fit produced; ``history`` spans all epochs, including those before a resume."""
+
+    run_id: str
+    initial_epoch: int
+    epochs_done: int
+    history: dict[str, list[float]] = field(default_factory=dict)
+    best_epoch: int | None = None
+
+
+def configure_tensorflow(threads: int, seed: int) -> None:
+    """Limit TF threads (0 = TF default) and seed Python/NumPy/TF. Call before building models."""
+    import keras
+    import tensorflow as tf
+
+    if threads > 0:
+        with contextlib.suppress(RuntimeError):  # already initialised: keep the first setting
+            tf.config.threading.set_intra_op_parallelism_threads(threads)
+            tf.config.threading.set_inter_op_parallelism_threads(threads)
+    keras.utils.set_random_seed(seed)
+
+
+def make_optimizer(cfg: FitParams) -> keras.optimizers.Optimizer:
+    """The optimizer named in params (a closed Literal set, never an arbitrary attribute)."""
+    import keras
+
+    lr = cfg.learning_rate
+    builders = {
+        "adam": lambda: keras.optimizers.Adam(lr),
+        "adamw": lambda: keras.optimizers.AdamW(lr, weight_decay=cfg.weight_decay),
+        "rmsprop": lambda: keras.optimizers.RMSprop(lr),
+        "sgd": lambda: keras.optimizers.SGD(lr, momentum=0.9),
+    }
+    return builders[cfg.optimizer]()
+
+
+@contextlib.contextmanager
+def training_run(
+    paths: Paths,
+    experiment: str,
+    checkpoint_dir: Path,
+    run_name: str,
+    params_flat: dict[str, Any],
+    tags: dict[str, str],
+) -> Iterator[TrainingSession]:
+    """Open (or, after a kill, reopen) the MLflow run of a training; clean up on success."""
+    checkpoint_dir.mkdir(parents=True, exist_ok=True)
+    id_file = checkpoint_dir / RUN_ID_FILE
+    previous = id_file.read_text().strip() if id_file.is_file() else None
+    if previous and not mlflow_store.run_exists(paths, previous):
+        log.warning("checkpoint names MLflow run %s, which is gone: starting over", previous)
+        shutil.rmtree(checkpoint_dir)
+        checkpoint_dir.mkdir(parents=True)
+        previous = None
+    with mlflow_store.open_run(
+        paths, experiment, run_id=previous, run_name=run_name, tags=tags
+    ) as run:
+        run_id = run.info.run_id
+        if previous is None:
+            mlflow_store.log_params(run_id, params_flat)
+            _write_text(id_file, run_id)
+        else:
+            mlflow_store.set_tags(run_id, tags)
+        yield TrainingSession(run_id, checkpoint_dir, resumed=previous is not None)
+    shutil.rmtree(checkpoint_dir, ignore_errors=True)
+
+
+def fit_model(
+    session: TrainingSession,
+    model: keras.Model,
+    train: tf.data.Dataset,
+    val: tf.data.Dataset,
+    cfg: FitParams,
+    extra_callbacks: Sequence[keras.callbacks.Callback] = (),
+    verbose: int | str = "auto",
+) -> FitResult:
+    """Fit a compiled ``model``; resumable, logged to ``session.run_id`` every epoch.
+
+    ``EarlyStopping(restore_best_weights=True)`` and ``ReduceLROnPlateau`` watch ``val_loss``.
+    When an earlier call already finished the fit (killed while logging artifacts), the final
+    weights are loaded and no epoch is repeated.
+    """
+    import keras
+
+    from crnn_ocr.training.callbacks import (
+        SLOW_BATCH_ENV,
+        FitState,
+        MlflowMetrics,
+        SlowBatches,
+        read_json,
+        write_json,
+    )
+
+    folder = session.checkpoint_dir
+    done = read_json(folder / DONE_FILE)
+    if done is not None and (folder / FINAL_WEIGHTS).is_file():
+        model.load_weights(folder / FINAL_WEIGHTS)
+        log.info("fit already finished in run %s: loaded its final weights", session.run_id)
+        return FitResult(session.run_id, done["epochs_done"], done["epochs_done"],
+                         done["history"], done["best_epoch"])
+
+    meta = read_json(folder / BACKUP_DIR / "training_metadata.json") or {}
+    initial_epoch = int(meta.get("epoch", 0))
+    if initial_epoch:
+        log.info("resuming run %s at epoch %d", session.run_id, initial_epoch)
+        mlflow_store.set_tags(session.run_id, {f"{TAG_PREFIX}resumed_at_epoch": str(initial_epoch)})
+
+    early = keras.callbacks.EarlyStopping(
+        monitor="val_loss", patience=cfg.early_stopping_patience, restore_best_weights=True
+    )
+    plateau = keras.callbacks.ReduceLROnPlateau(
+        monitor="val_loss", factor=cfg.lr_plateau_factor, patience=cfg.lr_plateau_patience,
+        min_lr=cfg.min_learning_rate,
+    )
+    state = FitState(folder, early, plateau, initial_epoch)
+    callbacks: list[keras.callbacks.Callback] = [
+        early,
+        plateau,
+        state,
+        # Saves weights + optimizer + epoch after FitState wrote its counters.
+        keras.callbacks.BackupAndRestore(
+            str(folder / BACKUP_DIR), double_checkpoint=True, delete_checkpoint=False
+        ),
+        MlflowMetrics(session.run_id),
+        *extra_callbacks,
+    ]
+    if os.environ.get(SLOW_BATCH_ENV):
+        callbacks.append(SlowBatches(float(os.environ[SLOW_BATCH_ENV])))
+
+    _ensure_built(model, train)
+    model.fit(
+        train,
+        validation_data=val,
+        epochs=cfg.epochs,
+        steps_per_epoch=cfg.steps_per_epoch,
+        callbacks=callbacks,
+        shuffle=False,  # the datasets shuffle themselves
+        verbose=verbose,
+    )
+    epochs_done = len(next(iter(state.history.values()), []))
+    best_epoch = early.best_epoch if early.best is not None else None
+    model.save_weights(folder / FINAL_WEIGHTS)
+    write_json(folder / DONE_FILE, {
+        "epochs_done": epochs_done, "history": state.history, "best_epoch": best_epoch,
+    })
+    if best_epoch is not None:
+        mlflow_store.set_tags(session.run_id, {f"{TAG_PREFIX}best_epoch": str(best_epoch)})
+    return FitResult(session.run_id, initial_epoch, epochs_done, state.history, best_epoch)
+
+
+def _ensure_built(model: keras.Model, train: tf.data.Dataset) -> None:
+    """BackupAndRestore needs built weights and optimizer variables before ``fit``."""
+    if not model.built:
+        images, _ = next(iter(train.take(1)))
+        model(images[:1])
+    if model.optimizer is not None and not model.optimizer.built:
+        model.optimizer.build(model.trainable_variables)
+
+
+def _write_text(path: Path, text: str) -> None:
+    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    tmp.write_text(text)
+    os.replace(tmp, path)

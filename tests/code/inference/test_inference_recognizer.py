@@ -1,0 +1,90 @@
+"""Recognizer on tiny real (untrained) models: shapes, order, failures, batch invariance."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from crnn_ocr import Recognizer
+from crnn_ocr.errors import CrnnOcrError
+from crnn_ocr.inference import Failure, Prediction
+from crnn_ocr.inference.images import ImageError
+
+
+def test_lazy_top_level_export() -> None:
+    import crnn_ocr
+    from crnn_ocr.inference.recognizer import Recognizer as Direct
+
+    assert crnn_ocr.Recognizer is Direct
+
+
+def test_predict_arrays_gives_one_result_per_image(tiny_bundle: Path, decoded_line) -> None:
+    rec = Recognizer.load(tiny_bundle, batch_size=2)
+    images = [decoded_line(i) for i in range(5)]
+    out = rec.predict(images, ids=[f"img{i}" for i in range(5)])
+    assert [p.id for p in out] == [f"img{i}" for i in range(5)]
+    for p in out:
+        assert p.cls in (0, 1) and p.class_name in ("printed", "handwritten")
+        assert 0.5 <= p.class_prob <= 1.0
+        assert 0.0 <= p.confidence <= 1.0
+        assert set(p.text) <= set(rec.alphabet.chars)
+
+
+def test_batch_size_does_not_change_results(tiny_bundle: Path, decoded_line) -> None:
+    images = [decoded_line(i) for i in range(5)]
+    a = Recognizer.load(tiny_bundle, batch_size=2).predict(images)
+    b = Recognizer.load(tiny_bundle, batch_size=64, workers=1).predict(images)
+    assert [(p.cls, p.text) for p in a] == [(p.cls, p.text) for p in b]
+    assert np.allclose([p.confidence for p in a], [p.confidence for p in b], atol=1e-5)
+
+
+def test_bytes_paths_and_arrays_agree(tiny_bundle: Path, dataset: Path, decoded_line) -> None:
+    rec = Recognizer.load(tiny_bundle)
+    path = dataset / "images" / "line1.png"
+    from_path = rec.predict_paths([path])[0]
+    from_bytes = rec.predict_bytes([path.read_bytes()])[0]
+    from_array = rec.predict([decoded_line(1)])[0]
+    assert isinstance(from_path, Prediction)
+    assert from_path.text == from_bytes.text == from_array.text
+
+
+def test_unreadable_paths_are_skipped_in_place(tiny_bundle: Path, dataset: Path) -> None:
+    rec = Recognizer.load(tiny_bundle, batch_size=2)
+    paths = sorted((dataset / "images").glob("*.png"))  # broken.png sorts first
+    out = rec.predict_paths(paths)
+    assert [Path(r.id).name for r in out] == [p.name for p in paths]
+    assert isinstance(out[0], Failure) and "unreadable" in out[0].reason
+    assert all(isinstance(r, Prediction) for r in out[1:])
+    with pytest.raises(ImageError, match="broken.png"):
+        rec.predict_paths(paths, on_error="raise")
+
+
+def test_bad_bytes_raise_naming_the_row(tiny_bundle: Path, png_line) -> None:
+    rec = Recognizer.load(tiny_bundle)
+    with pytest.raises(ImageError, match="^b: not an image"):
+        rec.predict_bytes([png_line(0), b"nope"], ids=["a", "b"])
+
+
+def test_all_white_image_reads_nothing_without_error(tiny_bundle: Path) -> None:
+    (p,) = Recognizer.load(tiny_bundle).predict([np.full((20, 80), 255, np.uint8)])
+    assert isinstance(p.text, str) and 0.0 <= p.confidence <= 1.0
+
+
+def test_mismatched_preprocess_settings_are_refused(tiny_bundle: Path, tmp_path: Path) -> None:
+    broken = tmp_path / "b"
+    shutil.copytree(tiny_bundle, broken)
+    settings = json.loads((broken / "preprocess.json").read_text())
+    (broken / "preprocess.json").write_text(json.dumps({**settings, "height": 32}))
+    with pytest.raises(CrnnOcrError, match="do not match preprocess.json"):
+        Recognizer.load(broken)
+
+
+def test_missing_bundle_files_named(tmp_path: Path) -> None:
+    with pytest.raises(CrnnOcrError, match="recognizer.keras"):
+        Recognizer.load(tmp_path)
+    with pytest.raises(CrnnOcrError, match="no such model folder"):
+        Recognizer.load(tmp_path / "nothing")

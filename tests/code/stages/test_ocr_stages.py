@@ -1,0 +1,105 @@
+"""train_ocr -> evaluate for real: tiny store, one epoch, real MLflow sqlite store in tmp."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+
+from crnn_ocr.config.params import Params
+from crnn_ocr.errors import DataError
+from crnn_ocr.paths import Paths
+from crnn_ocr.stages import evaluate, preprocess, train_ocr
+
+TINY = {
+    "preprocess": {"height": 16, "width": 64, "shard_size": 4, "workers": 1},
+    "train": {"threads": 1, "ocr": {
+        "epochs": 1, "batch_size": 4, "val_decode_lines": 2, "sample_sheet_lines": 2,
+        "model": {"conv_blocks": [{"filters": 4, "pool": [2, 2]},
+                                  {"filters": 8, "batch_norm": True, "pool": [1, 8]}],
+                  "lstm_units": 8, "lstm_layers": 1},
+    }},
+    "evaluate": {"batch_size": 4, "gallery_lines": 3, "extra_dataset": None,
+                 "normalisation": {"htr_ru": {"ё": "я"}}},
+}
+
+
+def tiny_params(**changes: object) -> Params:
+    data = json.loads(json.dumps(TINY))
+    for dotted, value in changes.items():
+        *parents, leaf = dotted.split("__")
+        node = data
+        for key in parents:
+            node = node.setdefault(key, {})
+        node[leaf] = value
+    return Params.model_validate(data)
+
+
+@pytest.fixture()
+def project(tmp_path: Path, write_validated_fn, monkeypatch: pytest.MonkeyPatch) -> Paths:  # type: ignore[no-untyped-def]
+    monkeypatch.delenv("MLFLOW_TRACKING_URI", raising=False)
+    root = tmp_path / "project"
+    write_validated_fn(root)
+    (root / "params.yaml").write_text("preset: null\n")
+    paths = Paths.from_root(root)
+    preprocess.run(tiny_params(), paths)
+    return paths
+
+
+def real_like_folder(root: Path) -> Path:
+    """Two lines named like the real sample's sources, plus a label_issues.csv."""
+    (root / "images").mkdir(parents=True)
+    for name in ("htr_ru_000001.png", "ocropus_0001.png"):
+        image = np.full((20, 90), 255, np.uint8)
+        cv2.line(image, (5, 10), (80, 12), 0, 2)
+        cv2.imwrite(str(root / "images" / name), image)
+    (root / "labels.csv").write_text(
+        "file name,text,class\nhtr_ru_000001.png,длё,1\nocropus_0001.png,мпр,0\n", "utf-8")
+    (root / "label_issues.csv").write_text(
+        "file name,text_in_labels_csv,suggested_text,note\nocropus_0001.png,мпр,мир,typo\n",
+        "utf-8")
+    return root
+
+
+@pytest.mark.slow
+def test_train_then_evaluate_logs_registers_and_reports(project: Paths, tmp_path: Path) -> None:
+    import mlflow
+
+    result = train_ocr.run(tiny_params(), project)
+    assert result.epochs_done == 1 and result.time_steps == 32
+    assert result.val_cer is not None and np.isfinite(result.val_cer)
+    folder = result.model_dir
+    assert {p.name for p in folder.iterdir()} >= {"model.keras", "alphabet.json", "model.json"}
+    assert (result.report_dir / "learning_curves.png").stat().st_size > 0
+    assert (result.report_dir / "sample_predictions.png").stat().st_size > 0
+
+    extra = real_like_folder(tmp_path / "real")
+    ev = evaluate.run(tiny_params(), project, extra=extra)
+    metrics = json.loads((ev.report_dir / "metrics.json").read_text())
+    for key in ("test_cer", "test_wer", "test_exact_match", "test_class_0_cer",
+                "test_class_1_cer", "real_cer", "real_cer_normalised", "real_cer_corrected"):
+        assert key in metrics and np.isfinite(metrics[key]), key
+    assert any(k.startswith("test_len_") for k in metrics)
+    assert ev.test_cer == metrics["test_cer"] and ev.run_id == result.run_id
+    for name in ("test_worst_lines.png", "real_worst_lines.png", "test_predictions.csv",
+                 "report.json", "test_cer_by_length.csv"):
+        assert (ev.report_dir / name).is_file(), name
+
+    client = mlflow.MlflowClient()
+    run = client.get_run(result.run_id)
+    assert run.data.metrics["test_cer"] == pytest.approx(ev.test_cer)
+    assert "val_cer" in run.data.metrics
+    assert run.data.tags[evaluate.TEST_SET_TAG] == ev.test_set_hash
+    artifacts = {a.path for a in client.list_artifacts(result.run_id)}
+    assert {"alphabet.json", "reports", "evaluate"} <= artifacts
+    version = client.get_model_version_by_alias("crnn-ocr-recognizer", "challenger")
+    assert str(version.version) == result.model_version
+
+
+def test_labels_too_long_for_the_model_are_named_before_training(project: Paths) -> None:
+    params = tiny_params(train__ocr__model__conv_blocks=[{"filters": 4, "pool": [8, 16]}])
+    with pytest.raises(DataError, match=r"line_\d+\.\w+: '.*' needs \d+"):
+        train_ocr.run(params, project, register=False)

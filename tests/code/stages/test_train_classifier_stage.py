@@ -1,0 +1,79 @@
+"""train_classifier for real: tiny validated set -> preprocess -> train -> MLflow + registry."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import keras
+import mlflow
+import pytest
+
+from crnn_ocr.config.params import Params
+from crnn_ocr.errors import DataError
+from crnn_ocr.paths import Paths
+from crnn_ocr.stages import preprocess, train_classifier
+
+TINY = {
+    "preset": "tiny",
+    "preprocess": {"height": 16, "width": 64, "shard_size": 4, "workers": 1},
+    "train": {"threads": 1, "experiment": "tests", "classifier": {
+        "epochs": 2, "batch_size": 4, "conv_filters": [4, 8], "dense_units": 4,
+        "misclassified_samples": 4,
+    }},
+}
+
+
+@pytest.fixture()
+def project(tmp_path: Path, write_validated_fn, monkeypatch: pytest.MonkeyPatch) -> Paths:
+    monkeypatch.delenv("MLFLOW_TRACKING_URI", raising=False)
+    data = write_validated_fn(tmp_path / "project")
+    # A stand-in "real" folder (images/ + labels.csv) so the real-sample scoring runs too.
+    real = tmp_path / "real"
+    shutil.copytree(data.images, real / "images")
+    rows = ["file name,text,class"] + [f"{n},x,{i % 2}" for i, n in enumerate(data.names)]
+    (real / "labels.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
+    monkeypatch.setenv("CRNN_OCR_REAL", str(real))
+    paths = Paths.from_root(data.root)
+    preprocess.run(Params.model_validate(TINY), paths)
+    return paths
+
+
+def test_stage_trains_logs_registers_and_writes_reports(project: Paths) -> None:
+    result = train_classifier.run(Params.model_validate(TINY), project)
+
+    assert result.model_path == project.models / "classifier" / "model.keras"
+    model = keras.saving.load_model(result.model_path, safe_mode=True)
+    assert model.input_shape == (None, 16, 64, 1)
+    assert not (project.models / "classifier" / "checkpoints").exists()
+    metrics = json.loads((result.report_dir / "metrics.json").read_text())
+    assert metrics["test_accuracy"] == pytest.approx(result.test_accuracy)
+    assert metrics["test_count"] == 2 and metrics["real_count"] == 10
+    assert result.real_accuracy is not None
+    for name in ("learning_curves", "confusion_matrix", "misclassified", "real_confusion_matrix"):
+        assert (result.report_dir / f"{name}.png").stat().st_size > 1000
+
+    client = mlflow.MlflowClient()
+    run = client.get_run(result.run_id)
+    assert run.info.status == "FINISHED"
+    assert run.data.params["train.classifier.epochs"] == "2"
+    assert run.data.tags["crnn_ocr.preset"] == "tiny"
+    assert run.data.tags["crnn_ocr.manifest_hash"] != "absent"
+    assert run.data.tags["crnn_ocr.arrays_index_hash"] != "absent"
+    assert len(run.data.tags["crnn_ocr.params_hash"]) == 64
+    assert run.data.metrics["test_accuracy"] == pytest.approx(result.test_accuracy)
+    artifacts = {a.path for a in client.list_artifacts(result.run_id, "reports")}
+    assert "reports/metrics.json" in artifacts and "reports/misclassified.png" in artifacts
+
+    version = client.get_model_version_by_alias("crnn-ocr-classifier", "challenger")
+    assert str(version.version) == result.model_version and version.run_id == result.run_id
+    served = mlflow.keras.load_model("models:/crnn-ocr-classifier@challenger")
+    assert served.input_shape == (None, 16, 64, 1)
+    info = mlflow.models.get_model_info(f"models:/crnn-ocr-classifier/{result.model_version}")
+    assert info.signature is not None and info.saved_input_example_info is not None
+
+
+def test_missing_store_is_a_clear_error(tmp_path: Path) -> None:
+    with pytest.raises(DataError, match="index.json"):
+        train_classifier.run(Params.model_validate(TINY), Paths.from_root(tmp_path))

@@ -1,0 +1,102 @@
+"""The shared fit routine on tiny in-memory data with a real MLflow sqlite store."""
+
+from __future__ import annotations
+
+import json
+
+import keras
+import mlflow
+import pytest
+
+from crnn_ocr.config.train import ClassifierParams, FitParams
+from crnn_ocr.models.classifier import build_classifier, compile_classifier
+from crnn_ocr.training.fit import fit_model, make_optimizer, training_run
+
+
+def _model(cfg: ClassifierParams) -> keras.Model:
+    model = build_classifier(cfg, (16, 64))
+    compile_classifier(model, make_optimizer(cfg))
+    return model
+
+
+CFG = ClassifierParams(epochs=3, batch_size=16, conv_filters=(4, 8), dense_units=8,
+                       early_stopping_patience=5)
+
+
+@pytest.mark.parametrize("name", ["adam", "adamw", "rmsprop", "sgd"])
+def test_every_optimizer_name_builds(name: str) -> None:
+    opt = make_optimizer(FitParams(optimizer=name, learning_rate=0.01))
+    assert float(keras.ops.convert_to_numpy(opt.learning_rate)) == pytest.approx(0.01)
+
+
+def test_fit_logs_params_metrics_and_tags(project, tiny_datasets) -> None:
+    train, val = tiny_datasets
+    ckpt = project.models / "m" / "checkpoints"
+    with training_run(project, "exp", ckpt, "run", {"train.classifier.epochs": 3},
+                      {"crnn_ocr.preset": "cpu"}) as session:
+        result = fit_model(session, _model(CFG), train, val, CFG, verbose=0)
+        assert (ckpt / "mlflow_run_id").read_text() == session.run_id
+    assert not ckpt.exists(), "checkpoints are removed once the run finished"
+    assert result.initial_epoch == 0 and result.epochs_done == 3
+    assert len(result.history["loss"]) == 3 and len(result.history["learning_rate"]) == 3
+
+    client = mlflow.MlflowClient()
+    run = client.get_run(result.run_id)
+    assert run.info.status == "FINISHED"
+    assert run.data.params["train.classifier.epochs"] == "3"
+    assert run.data.tags["crnn_ocr.preset"] == "cpu"
+    steps = [m.step for m in client.get_metric_history(result.run_id, "val_loss")]
+    assert steps == [0, 1, 2]
+    assert "learning_rate" in run.data.metrics
+    experiment = client.get_experiment(run.info.experiment_id)
+    assert experiment.artifact_location.startswith((project.mlruns / "artifacts").as_uri())
+
+
+class Interrupt(keras.callbacks.Callback):
+    """Raise at the start of epoch ``at`` (an in-process stand-in for a crash)."""
+
+    def __init__(self, at: int) -> None:
+        super().__init__()
+        self.at = at
+
+    def on_epoch_begin(self, epoch: int, logs=None) -> None:
+        if epoch == self.at:
+            raise RuntimeError("interrupted")
+
+
+def test_interrupted_fit_resumes_same_run_and_epoch(project, tiny_datasets) -> None:
+    train, val = tiny_datasets
+    ckpt = project.models / "m" / "checkpoints"
+    cfg = CFG.model_copy(update={"epochs": 4})
+    with pytest.raises(RuntimeError, match="interrupted"), training_run(
+        project, "exp", ckpt, "run", {}, {}
+    ) as session:
+        first_id = session.run_id
+        fit_model(session, _model(cfg), train, val, cfg, [Interrupt(2)], verbose=0)
+    assert mlflow.MlflowClient().get_run(first_id).info.status == "FAILED"
+    state = json.loads((ckpt / "fit_state.json").read_text())
+    assert state["epoch"] == 2
+
+    with training_run(project, "exp", ckpt, "run", {}, {}) as session:
+        assert session.resumed and session.run_id == first_id
+        result = fit_model(session, _model(cfg), train, val, cfg, verbose=0)
+    assert result.initial_epoch == 2
+    assert result.epochs_done == 4 and len(result.history["val_loss"]) == 4
+    client = mlflow.MlflowClient()
+    run = client.get_run(first_id)
+    assert run.info.status == "FINISHED"
+    assert run.data.tags["crnn_ocr.resumed_at_epoch"] == "2"
+    assert sorted(m.step for m in client.get_metric_history(first_id, "loss")) == [0, 1, 2, 3]
+
+
+def test_best_weights_restored_at_the_end(project, tiny_datasets) -> None:
+    """EarlyStopping(restore_best_weights) leaves the weights of the best val_loss epoch."""
+    train, val = tiny_datasets
+    cfg = CFG.model_copy(update={"epochs": 4, "learning_rate": 0.05})
+    model = _model(cfg)
+    with training_run(project, "exp", project.models / "c", "run", {}, {}) as session:
+        result = fit_model(session, model, train, val, cfg, verbose=0)
+    best = result.best_epoch
+    assert best is not None
+    restored_val = model.evaluate(val, verbose=0, return_dict=True)["loss"]
+    assert restored_val == pytest.approx(min(result.history["val_loss"]), rel=1e-3, abs=1e-4)
