@@ -17,9 +17,9 @@ from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
 
 from crnn_ocr.config import Params
-from flows.common import STAGES, StageOutcome, load, run_stage
 from crnn_ocr.paths import Paths
 from crnn_ocr.tracking.registry import Decision
+from flows.common import STAGES, StageOutcome, load, run_stage
 
 
 @dataclass(frozen=True)
@@ -30,6 +30,7 @@ class PipelineSummary:
     stages: tuple[StageOutcome, ...]
     decisions: tuple[Decision, ...] = ()
     metrics: dict[str, float] = field(default_factory=dict)
+    published: str = ""  # what happened to the end-to-end `crnn-ocr` model
 
 
 def numbers(outcomes: tuple[StageOutcome, ...]) -> dict[str, float]:
@@ -51,6 +52,13 @@ def promote_task(params: Params, paths: Paths) -> tuple[Decision, ...]:
     from crnn_ocr.stages import promote
 
     return promote.run(params, paths, missing_ok=True)
+
+
+@task(name="publish-end-to-end", cache_policy=NO_CACHE, retries=1, retry_delay_seconds=5)
+def publish_task(params: Params, paths: Paths) -> str:
+    from crnn_ocr.stages import promote
+
+    return promote.publish_end_to_end(params, paths)
 
 
 @flow(name="crnn-ocr-pipeline", log_prints=True)
@@ -94,9 +102,12 @@ def pipeline(
         outcomes.append(outcome)
         print(f"stage {stage}: {outcome.status}")
     decisions: tuple[Decision, ...] = ()
+    published = ""
     if promote and last == len(STAGES) - 1:
         decisions = promote_task(params, paths)
         for decision in decisions:
             print(f"promote {decision.model}: {decision.reason}")
+        published = publish_task(params, paths)
+        print(published)
     stages = tuple(outcomes)
-    return PipelineSummary(paths.root, stages, decisions, numbers(stages))
+    return PipelineSummary(paths.root, stages, decisions, numbers(stages), published)

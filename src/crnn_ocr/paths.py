@@ -74,5 +74,7 @@ class Paths:
     @property
     def shared_real_train(self) -> Path:
         return Path(
-            os.environ.get("CRNN_OCR_REAL_TRAIN", self.root.parent / "shared" / "data" / "real_train")
+            os.environ.get(
+                "CRNN_OCR_REAL_TRAIN", self.root.parent / "shared" / "data" / "real_train"
+            )
         )

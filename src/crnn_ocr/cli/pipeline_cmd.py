@@ -75,16 +75,21 @@ def print_summary(summary: Any, params: Any, paths: Any) -> None:
         common.out.print(f"recognizer real-sample CER: {real:.4f}")
     for decision in summary.decisions:
         common.out.print(f"promote {decision.model}: {decision.reason}")
+    if summary.published:
+        common.out.print(summary.published)
     validated = next((o.result for o in summary.stages if o.name == "validate"), None)
     docs = getattr(validated, "data_docs_index", None)
     if docs:
         common.out.print(f"Data Docs: {docs}")
     common.out.print(f"MLflow: `crnn-ocr ui` (store {tracking_uri(paths)})")
-    names = [params.train.classifier.registered_model, params.train.ocr.registered_model]
+    names = [params.train.classifier.registered_model, params.train.ocr.registered_model,
+             params.inference.registered_model]
     found = registry.aliases(mlflow_store.setup(paths), names)
     for name, aliases in found.items():
         shown = ", ".join(f"{a}=v{v}" for a, v in sorted(aliases.items())) or "no aliases"
         common.out.print(f"registered {name}: {shown}")
+    end_to_end = f"models:/{params.inference.registered_model}@champion"
+    common.out.print(f"predict: `crnn-ocr predict IMAGE...` ({end_to_end})")
 
 
 def register(app: typer.Typer) -> None:

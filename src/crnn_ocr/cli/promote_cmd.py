@@ -11,7 +11,8 @@ from crnn_ocr.cli import common
 PROMOTE_HELP = (
     "Move the registry alias `champion` to the `challenger` version when it beats the champion "
     "on the same test set (classifier: test accuracy, recognizer: test CER; params: registry). "
-    "The decision and both numbers are logged as version tags and as an MLflow run."
+    "The decision and both numbers are logged as version tags and as an MLflow run. Then the "
+    "end-to-end `crnn-ocr` model (classify + read) is registered from the two champions."
 )
 
 
@@ -30,6 +31,7 @@ def promote_command(
     for decision in promote.run(params, paths, model or promote.ROLES):
         verdict = "[green]promoted[/]" if decision.promoted else "kept"
         common.out.print(f"{decision.model}: {verdict} - {decision.reason}")
+    common.out.print(promote.publish_end_to_end(params, paths))
 
 
 def register(app: typer.Typer) -> None:

@@ -68,7 +68,7 @@ def score(truths: Sequence[str], predictions: Sequence[str]) -> Scores:
 
 
 def length_bucket(length: int, bounds: Sequence[int] = DEFAULT_LENGTH_BUCKETS) -> str:
-    """Name of the bucket holding a text of ``length`` characters, e.g. ``"6-10"`` or ``"41-up"``."""
+    """Name of the bucket holding ``length`` characters, e.g. ``"6-10"`` or ``"41-up"``."""
     low = 1
     for high in bounds:
         if length <= high:

@@ -54,3 +54,41 @@ def run(
             decisions.append(registry.Decision(name, gate.metric, False, "not registered yet",
                                                None, None))
     return tuple(decisions)
+
+
+CHAMPION_PAIR_TAG = "crnn_ocr.champion_pair"
+
+
+def publish_end_to_end(params: Params, paths: Paths) -> str:
+    """Register the end-to-end ``crnn-ocr`` pyfunc from the two champions; say what happened.
+
+    A new version (alias ``champion``) is made only when the pair of champion versions changed
+    since the current ``crnn-ocr@champion``, so reruns do not pile up identical versions.
+    """
+    from mlflow.exceptions import MlflowException
+
+    from crnn_ocr.serving.register import register_end_to_end
+
+    client = mlflow_store.setup(paths)
+    name = params.inference.registered_model
+    sources = []
+    for model_name, _gate in model_gates(params).values():
+        try:
+            version = client.get_model_version_by_alias(model_name, "champion").version
+        except MlflowException:
+            return f"{name}: not published ({model_name} has no champion yet)"
+        sources.append(f"models:/{model_name}/{version}")
+    pair = " + ".join(sources)
+    try:
+        current = client.get_model_version_by_alias(name, "champion")
+        if current.tags.get(CHAMPION_PAIR_TAG) == pair:
+            return f"{name}: champion v{current.version} already bundles {pair}"
+    except MlflowException:
+        pass
+    version = register_end_to_end(
+        sources[0], sources[1], preprocess=params.preprocess, paths=paths, model_name=name,
+        alias="champion", tags={CHAMPION_PAIR_TAG: pair},
+    )
+    mlflow_store.with_retry(lambda: client.set_model_version_tag(
+        name, str(version), CHAMPION_PAIR_TAG, pair))
+    return f"{name}: registered v{version} (alias champion) = {pair}"
