@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from crnn_ocr.config.train import ClassifierParams
+from crnn_ocr.models import BN_MOMENTUM
 
 if TYPE_CHECKING:
     import keras
@@ -31,9 +32,7 @@ def build_classifier(cfg: ClassifierParams, input_shape: tuple[int, int]) -> ker
     for i, filters in enumerate(cfg.conv_filters):
         x = layers.Conv2D(filters, cfg.kernel_size, padding="same", use_bias=False,
                           name=f"conv{i}")(x)
-        # momentum 0.9 (Keras default 0.99): the moving statistics used at evaluation must
-        # settle within a few hundred steps on the cpu preset, else val accuracy sits at chance.
-        x = layers.BatchNormalization(momentum=0.9, name=f"bn{i}")(x)
+        x = layers.BatchNormalization(momentum=BN_MOMENTUM, name=f"bn{i}")(x)
         x = layers.ReLU(name=f"relu{i}")(x)
         # Keep at least one row/column: the cpu preset is only 32 px high.
         pool = (2 if x.shape[1] >= 2 else 1, 2 if x.shape[2] >= 2 else 1)

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from crnn_ocr.config.ocr import CrnnModelParams
+from crnn_ocr.models import BN_MOMENTUM
 
 if TYPE_CHECKING:
     import keras
@@ -33,7 +34,7 @@ def build_crnn(
             block.filters, block.kernel, padding="same", activation="relu", name=f"conv{i}"
         )(x)
         if block.batch_norm:
-            x = layers.BatchNormalization(name=f"bn{i}")(x)
+            x = layers.BatchNormalization(momentum=BN_MOMENTUM, name=f"bn{i}")(x)
         if block.pool is not None:
             if x.shape[1] < block.pool[0] or x.shape[2] < block.pool[1]:
                 raise ValueError(

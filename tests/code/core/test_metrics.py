@@ -30,7 +30,7 @@ def test_length_buckets() -> None:
     assert length_bucket(6) == "6-10"
     assert length_bucket(40) == "21-40"
     assert length_bucket(41) == "41-up"
-    assert length_bucket(3, (2,)) == "3+"
+    assert length_bucket(3, (2,)) == "3-up"
 
 
 def test_grouped_scores_and_flat_names() -> None:

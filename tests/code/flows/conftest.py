@@ -22,7 +22,8 @@ TINY = {"data.synth.size": 12}
 def make_project(root: Path, overrides: dict[str, object] | None = None) -> Path:
     """A copy of the project's code, fonts, params.yaml and dvc.yaml with a tiny dataset."""
     ignore = shutil.ignore_patterns("__pycache__", "*.pyc")
-    shutil.copytree(REPO / "src", root / "src", ignore=ignore)
+    for code in ("src", "flows", "tasks"):
+        shutil.copytree(REPO / code, root / code, ignore=ignore)
     if (REPO / "data" / "fonts").is_dir():
         shutil.copytree(REPO / "data" / "fonts", root / "data" / "fonts")
     shutil.copy(REPO / "dvc.yaml", root / "dvc.yaml")
