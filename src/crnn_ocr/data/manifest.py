@@ -42,7 +42,8 @@ def unsafe_path_reason(name: str) -> str | None:
     return None
 
 
-def _decode(path: Path) -> str:
+def read_utf8_text(path: Path) -> str:
+    """The file as text (a BOM is tolerated); bad UTF-8 names the line and byte offset."""
     data = path.read_bytes()
     try:
         return data.decode("utf-8-sig")
@@ -99,7 +100,7 @@ def read_labels(dataset_dir: str | Path, strict: bool = True) -> pd.DataFrame:
     path = Path(dataset_dir) / LABELS
     if not path.is_file():
         raise DataError(f"{path}: labels file not found")
-    reader = csv.reader(io.StringIO(_decode(path), newline=""), strict=True)
+    reader = csv.reader(io.StringIO(read_utf8_text(path), newline=""), strict=True)
     try:
         header = _check_header(path, next(reader))
     except StopIteration:

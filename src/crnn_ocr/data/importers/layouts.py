@@ -26,7 +26,13 @@ import unicodedata
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
-from crnn_ocr.data.manifest import IMAGES, LABELS, read_labels, unsafe_path_reason
+from crnn_ocr.data.manifest import (
+    IMAGES,
+    LABELS,
+    read_labels,
+    read_utf8_text,
+    unsafe_path_reason,
+)
 from crnn_ocr.errors import DataError
 
 KINDS = ("seed", "cyrillic_handwriting", "hkr")
@@ -106,14 +112,6 @@ def scan_seed(folder: Path) -> list[SourceRow]:
     return rows
 
 
-def _read_text(path: Path) -> str:
-    data = path.read_bytes()
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
-        raise DataError(f"{path}: line {line}: not UTF-8 ({exc.reason})") from exc
-
 
 def scan_cyrillic_handwriting(folder: Path) -> list[SourceRow]:
     """Kaggle's Cyrillic Handwriting Dataset: ``{train,test}.tsv`` + ``{train,test}/``."""
@@ -122,7 +120,7 @@ def scan_cyrillic_handwriting(folder: Path) -> list[SourceRow]:
         tsv = folder / tsv_name
         if not tsv.is_file():
             continue
-        for line, raw in enumerate(_read_text(tsv).splitlines(), start=1):
+        for line, raw in enumerate(read_utf8_text(tsv).splitlines(), start=1):
             if not raw.strip():
                 continue
             name, sep, text = raw.partition("\t")
@@ -147,7 +145,7 @@ def _hkr_hints(folder: Path) -> dict[str, str]:
     path = folder / "HKR_splitting.csv"
     if not path.is_file():
         return {}
-    reader = csv.DictReader(_read_text(path).splitlines())
+    reader = csv.DictReader(read_utf8_text(path).splitlines())
     if not {"id", "stage"} <= set(reader.fieldnames or ()):
         raise DataError(f"{path}: line 1: expected columns id,stage")
     hints = {}
@@ -171,7 +169,7 @@ def scan_hkr(folder: Path) -> list[SourceRow]:
     rows, problems = [], []
     for ann in sorted((folder / "ann").glob("*.json")):
         try:
-            record = json.loads(_read_text(ann))
+            record = json.loads(read_utf8_text(ann))
         except json.JSONDecodeError as exc:
             problems.append(f"{ann}: line {exc.lineno}: not valid JSON ({exc.msg})")
             continue
