@@ -61,10 +61,29 @@ class CtcLoss(keras.losses.Loss):
         batch, frames = ops.shape(y_pred)[0], ops.shape(y_pred)[1]
         logit_length = ops.full((batch,), frames, dtype="int32")
         log_probs = ops.log(ops.clip(y_pred, _EPS, 1.0))
+        if keras.backend.backend() == "tensorflow":
+            return _tf_sparse_ctc_loss(y_true, log_probs, logit_length, self.blank)
         return ops.ctc_loss(y_true, log_probs, label_length, logit_length, mask_index=self.blank)
 
     def get_config(self) -> dict[str, object]:
         return {**super().get_config(), "blank": self.blank}
+
+
+def _tf_sparse_ctc_loss(labels, log_probs, logit_length, blank: int):  # type: ignore[no-untyped-def]
+    """``tf.nn.ctc_loss`` on sparse labels: TensorFlow's C++ CTC kernel.
+
+    ``keras.ops.ctc_loss`` passes dense padded labels, which TensorFlow computes with a
+    ``tf.scan`` over time: on CPU about 20x slower (706 vs 32 ms for a batch of 64 lines x
+    128 frames, labels padded to 80), which made the loss most of a training step.
+    Same loss values and gradients.
+    """
+    import tensorflow as tf
+
+    index = tf.where(tf.not_equal(labels, blank))
+    sparse = tf.SparseTensor(index, tf.gather_nd(labels, index), tf.shape(labels, tf.int64))
+    return tf.nn.ctc_loss(
+        sparse, log_probs, None, logit_length, logits_time_major=False, blank_index=blank
+    )
 
 
 @dataclass(frozen=True)

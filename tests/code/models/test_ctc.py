@@ -76,3 +76,33 @@ def test_too_long_label_is_named_before_training() -> None:
     with pytest.raises(DataError, match=r"long\.png.*'аабб' needs 6"):
         check_label_lengths(["ok.png", "long.png"], ["аб", "аабб"], time_steps=5)
 
+
+
+def test_sparse_kernel_loss_and_gradient_match_keras_dense_ctc() -> None:
+    """The TensorFlow sparse-label kernel must give keras.ops.ctc_loss's numbers exactly."""
+    import keras
+    import tensorflow as tf
+
+    rng = np.random.default_rng(3)
+    batch, frames, blank = 6, 24, 9
+    logits = tf.constant(rng.normal(size=(batch, frames, blank + 1)).astype("float32"))
+    labels = np.full((batch, 12), blank, dtype=np.int32)
+    for i, n in enumerate([1, 3, 5, 7, 11, 12]):
+        labels[i, :n] = rng.integers(0, blank, n)
+    labels[2, :3] = 4  # repeated characters need blanks between them
+    lengths = (labels != blank).sum(axis=1)
+
+    def both() -> tuple[tf.Tensor, tf.Tensor]:
+        probs = tf.nn.softmax(logits)
+        ours = CtcLoss(blank).call(labels, probs)
+        log_probs = keras.ops.log(keras.ops.clip(probs, 1e-7, 1.0))
+        dense = keras.ops.ctc_loss(labels, log_probs, lengths, np.full(batch, frames),
+                                   mask_index=blank)
+        return ours, dense
+
+    with tf.GradientTape(persistent=True) as tape:
+        tape.watch(logits)
+        ours, dense = both()
+    np.testing.assert_allclose(ours.numpy(), dense.numpy(), rtol=1e-4)
+    np.testing.assert_allclose(tape.gradient(ours, logits).numpy(),
+                               tape.gradient(dense, logits).numpy(), atol=1e-4)
