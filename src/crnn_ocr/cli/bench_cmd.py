@@ -81,6 +81,10 @@ def bench(
         int | None,
         typer.Option("--limit", "-n", min=1, help="At most N lines per class (seeded sample)."),
     ] = None,
+    split: Annotated[
+        str | None,
+        typer.Option(help="Only the rows of this split (train, val, test) of the labels.csv."),
+    ] = None,
     model: ModelOption = None,
     batch_size: BatchOption = None,
     workers: Annotated[
@@ -100,7 +104,7 @@ def bench(
     from crnn_ocr.io.atomic import atomic_file
 
     params = load_params(params_file, sets)
-    inputs = limit_per_class(dataset_inputs(_labels_csv(dataset)), limit, params.seed)
+    inputs = limit_per_class(dataset_inputs(_labels_csv(dataset), split), limit, params.seed)
     recognizer = open_recognizer(params, model, batch_size)
     tess = params.inference.tesseract
     common.console.print(f"benchmarking {len(inputs.paths)} lines ...")

@@ -48,8 +48,10 @@ class ClassifierParams(FitParams):
         (16, 32, 64), min_length=1, description="Filters of each conv block (one pool each)."
     )
     kernel_size: int = Field(3, gt=0, description="Conv kernel size.")
-    pooling: Literal["flatten", "global_avg"] = Field(
-        "global_avg", description="How the conv features reach the head."
+    pooling: Literal["flatten", "global_avg", "global_max", "global_avg_max"] = Field(
+        "global_avg",
+        description="How the conv features reach the head: flatten (position-dependent), "
+        "global_avg, global_max, or both global poolings concatenated.",
     )
     dense_units: int = Field(64, gt=0, description="Width of the hidden dense layer.")
     dropout: float = Field(0.3, ge=0, lt=1, description="Dropout before the output layer.")

@@ -34,15 +34,22 @@ class Inputs:
             self.truth[str(path)] = label
 
 
-def dataset_inputs(labels_csv: Path) -> Inputs:
+def dataset_inputs(labels_csv: Path, split: str | None = None) -> Inputs:
     """Rows of a dataset's labels.csv (``file name`` relative to ``images/``), strictly checked.
 
     Absolute paths and ``..`` escapes are refused by the manifest reader, naming file and line.
+    ``split`` keeps only the rows of that split (the labels.csv needs a ``split`` column).
     """
     from crnn_ocr.data.manifest import IMAGES, read_labels
 
     dataset = labels_csv.parent
     frame = read_labels(dataset)
+    if split is not None:
+        if "split" not in frame.columns:
+            raise CrnnOcrError(f"{labels_csv}: no 'split' column, cannot select split {split!r}")
+        frame = frame[frame["split"] == split]
+        if frame.empty:
+            raise CrnnOcrError(f"{labels_csv}: no rows in split {split!r}")
     images = (dataset / IMAGES).resolve()
     inputs = Inputs()
     sources = frame["source"] if "source" in frame.columns else [""] * len(frame)

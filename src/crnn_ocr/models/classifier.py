@@ -16,7 +16,8 @@ CLASS_NAMES = ("printed", "handwritten")  # index = class id in labels.csv
 
 def build_classifier(cfg: ClassifierParams, input_shape: tuple[int, int]) -> keras.Model:
     """Conv(k x k) -> BatchNorm -> ReLU -> MaxPool per ``cfg.conv_filters`` entry, then
-    global-average or flatten, Dense(``dense_units``, relu), Dropout, Dense(2, softmax).
+    flatten or global pooling (``cfg.pooling``), Dense(``dense_units``, relu), Dropout,
+    Dense(2, softmax).
 
     Args:
         cfg: the ``train.classifier`` section (layer widths come from the preset).
@@ -37,10 +38,15 @@ def build_classifier(cfg: ClassifierParams, input_shape: tuple[int, int]) -> ker
         # Keep at least one row/column: the cpu preset is only 32 px high.
         pool = (2 if x.shape[1] >= 2 else 1, 2 if x.shape[2] >= 2 else 1)
         x = layers.MaxPooling2D(pool, name=f"pool{i}")(x)
-    if cfg.pooling == "global_avg":
-        x = layers.GlobalAveragePooling2D(name="gap")(x)
-    else:
+    if cfg.pooling == "flatten":
         x = layers.Flatten(name="flatten")(x)
+    else:  # max pooling keeps a telling stroke shape that averaging over white padding dilutes
+        pooled = []
+        if cfg.pooling in ("global_avg", "global_avg_max"):
+            pooled.append(layers.GlobalAveragePooling2D(name="gap")(x))
+        if cfg.pooling in ("global_max", "global_avg_max"):
+            pooled.append(layers.GlobalMaxPooling2D(name="gmp")(x))
+        x = pooled[0] if len(pooled) == 1 else layers.Concatenate(name="pooled")(pooled)
     x = layers.Dense(cfg.dense_units, activation="relu", name="dense")(x)
     x = layers.Dropout(cfg.dropout, name="dropout")(x)
     outputs = layers.Dense(NUM_CLASSES, activation="softmax", name="class_probs")(x)

@@ -19,6 +19,7 @@ import contextlib
 import logging
 import os
 import shutil
+import sys
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -125,7 +126,7 @@ def fit_model(
     val: tf.data.Dataset,
     cfg: FitParams,
     extra_callbacks: Sequence[keras.callbacks.Callback] = (),
-    verbose: int | str = "auto",
+    verbose: int | None = None,
 ) -> FitResult:
     """Fit a compiled ``model``; resumable, logged to ``session.run_id`` every epoch.
 
@@ -188,7 +189,8 @@ def fit_model(
         steps_per_epoch=cfg.steps_per_epoch,
         callbacks=callbacks,
         shuffle=False,  # the datasets shuffle themselves
-        verbose=verbose,
+        # A progress bar on a terminal; one line per epoch in logs (CI, nohup, Prefect workers).
+        verbose=(1 if sys.stdout.isatty() else 2) if verbose is None else verbose,
     )
     epochs_done = len(next(iter(state.history.values()), []))
     best_epoch = early.best_epoch if early.best is not None else None

@@ -40,3 +40,18 @@ def test_limit_per_class_is_seeded_and_keeps_both_classes(dataset: Path) -> None
     b = limit_per_class(inputs, 1, seed=7)
     assert a.paths == b.paths
     assert sorted(a.truth[str(p)].cls for p in a.paths) == [0, 1]
+
+
+def test_split_selects_rows_and_needs_a_split_column(dataset: Path) -> None:
+    from crnn_ocr.inference.sources import dataset_inputs
+
+    labels = dataset / "labels.csv"
+    with pytest.raises(CrnnOcrError, match="no 'split' column"):
+        dataset_inputs(labels, "test")
+    rows = labels.read_text(encoding="utf-8").splitlines()
+    splits = ["train", "test", "train", "test", "val", "train"]
+    body = [f"{row},{split}" for row, split in zip(rows[1:], splits, strict=True)]
+    labels.write_text("\n".join([rows[0] + ",split", *body]) + "\n", encoding="utf-8")
+    assert [p.name for p in dataset_inputs(labels, "test").paths] == ["line1.png", "line3.png"]
+    with pytest.raises(CrnnOcrError, match="no rows in split 'nope'"):
+        dataset_inputs(labels, "nope")

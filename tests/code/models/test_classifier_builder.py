@@ -21,7 +21,7 @@ def _threads() -> None:
     configure_tensorflow(1, 0)
 
 
-@pytest.mark.parametrize("pooling", ["global_avg", "flatten"])
+@pytest.mark.parametrize("pooling", ["global_avg", "flatten", "global_max", "global_avg_max"])
 def test_output_is_two_class_probabilities(pooling: str) -> None:
     cfg = ClassifierParams(conv_filters=(4, 8, 8, 8, 8, 8), pooling=pooling, dense_units=8)
     model = build_classifier(cfg, (32, 128))  # more pools than 32 px allows: clamps at 1 row
