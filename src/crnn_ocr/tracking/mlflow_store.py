@@ -159,6 +159,12 @@ def run_exists(paths: Paths, run_id: str) -> bool:
         return False
 
 
+def changed_params(paths: Paths, run_id: str, params: dict[str, Any]) -> list[str]:
+    """Keys of ``params`` whose value differs from what ``run_id`` logged (as ``log_params``)."""
+    logged = setup(paths).get_run(run_id).data.params
+    return sorted(k for k, v in params.items() if logged.get(k) != str(v)[:6000])
+
+
 def log_metrics(run_id: str, metrics: dict[str, float], step: int) -> None:
     """Log numeric metrics to ``run_id`` (explicit id: safe with nested runs and threads)."""
     import mlflow

@@ -101,8 +101,15 @@ def training_run(
     checkpoint_dir.mkdir(parents=True, exist_ok=True)
     id_file = checkpoint_dir / RUN_ID_FILE
     previous = id_file.read_text().strip() if id_file.is_file() else None
+    stale = None
     if previous and not mlflow_store.run_exists(paths, previous):
-        log.warning("checkpoint names MLflow run %s, which is gone: starting over", previous)
+        stale = f"checkpoint names MLflow run {previous}, which is gone"
+    elif previous and (changed := mlflow_store.changed_params(paths, previous, params_flat)):
+        more = f" (+{len(changed) - 5} more)" if len(changed) > 5 else ""
+        stale = (f"checkpoint of MLflow run {previous} was trained with other params "
+                 f"({', '.join(changed[:5])}{more})")
+    if stale:
+        log.warning("%s: starting over", stale)
         shutil.rmtree(checkpoint_dir)
         checkpoint_dir.mkdir(parents=True)
         previous = None

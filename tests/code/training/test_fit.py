@@ -100,3 +100,27 @@ def test_best_weights_restored_at_the_end(project, tiny_datasets) -> None:
     assert best is not None
     restored_val = model.evaluate(val, verbose=0, return_dict=True)["loss"]
     assert restored_val == pytest.approx(min(result.history["val_loss"]), rel=1e-3, abs=1e-4)
+
+
+def test_checkpoint_of_other_params_is_not_resumed(project, tiny_datasets) -> None:
+    """Rerunning with changed params after a crash starts a new run; the same params resume."""
+    train, val = tiny_datasets
+    ckpt = project.models / "m" / "checkpoints"
+    cfg = CFG.model_copy(update={"epochs": 4})
+    old = {"train.classifier.pooling": "flatten", "seed": 1}
+    with pytest.raises(RuntimeError, match="interrupted"), training_run(
+        project, "exp", ckpt, "run", old, {}
+    ) as session:
+        first_id = session.run_id
+        fit_model(session, _model(cfg), train, val, cfg, [Interrupt(1)], verbose=0)
+
+    changed = {**old, "train.classifier.pooling": "global_max"}
+    with pytest.raises(RuntimeError, match="interrupted"), training_run(
+        project, "exp", ckpt, "run", changed, {}
+    ) as session:
+        assert not session.resumed and session.run_id != first_id
+        second_id = session.run_id
+        fit_model(session, _model(cfg), train, val, cfg, [Interrupt(1)], verbose=0)
+
+    with training_run(project, "exp", ckpt, "run", changed, {}) as session:
+        assert session.resumed and session.run_id == second_id
