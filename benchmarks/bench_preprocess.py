@@ -107,7 +107,7 @@ CPU: dict[str, float] = {}  # CPU seconds of the best run of each configuration
 def timed_build(images: Path, names: list[str], out: Path, workers: int,
                 size: tuple[int, int], shard_size: int) -> float:
     n = len(names)
-    specs = plan_shards(names, ["мир"] * n, [0] * n, ["train"] * n, images, size, 21, 10.0,
+    specs = plan_shards(names, ["мир"] * n, [0] * n, ["train"] * n, images, size, 21, 10.0, True,
                         Alphabet.from_texts(["мир"]), 3, shard_size, seed=0)
     started, cpu = time.perf_counter(), cpu_seconds()
     build_shards(specs, out, workers=workers)

@@ -28,6 +28,7 @@ def plan_shards(
     target_size: tuple[int, int],
     block_size: int,
     c: float,
+    pad_after_threshold: bool,
     alphabet: Alphabet,
     max_label_len: int,
     shard_size: int,
@@ -48,7 +49,8 @@ def plan_shards(
                 "format": SHARD_FORMAT, "split": split, "images_dir": str(images_dir),
                 "rows": rows, "file_names": names, "texts": [texts[r] for r in rows],
                 "classes": [int(classes[r]) for r in rows], "target_size": list(target_size),
-                "block_size": block_size, "c": c, "alphabet": "".join(alphabet.chars),
+                "block_size": block_size, "c": c,
+                "pad_after_threshold": pad_after_threshold, "alphabet": "".join(alphabet.chars),
                 "max_label_len": max_label_len,
             }
             stats = [image_stat(images_dir / name) for name in names]
@@ -58,6 +60,7 @@ def plan_shards(
                     file_names=names, texts=tuple(payload["texts"]),  # type: ignore[arg-type]
                     classes=tuple(payload["classes"]),  # type: ignore[arg-type]
                     target_size=target_size, block_size=block_size, c=c,
+                    pad_after_threshold=pad_after_threshold,
                     alphabet=alphabet.chars, max_label_len=max_label_len,
                     fingerprint=fingerprint(payload, stats),
                 )

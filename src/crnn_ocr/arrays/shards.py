@@ -18,7 +18,7 @@ import cv2
 import numpy as np
 
 from crnn_ocr.core.codec import Alphabet
-from crnn_ocr.core.preprocessing import resize_image, threshold_image
+from crnn_ocr.core.preprocessing import preprocess_image
 from crnn_ocr.io.atomic import atomic_dir
 
 META = "meta.json"
@@ -45,6 +45,7 @@ class ShardSpec:
     target_size: tuple[int, int]
     block_size: int
     c: float
+    pad_after_threshold: bool
     alphabet: tuple[str, ...]
     max_label_len: int
     fingerprint: str  # hash of all the above + each image's size and mtime
@@ -117,8 +118,9 @@ def _load_binary(path: Path, spec: ShardSpec) -> tuple[np.ndarray | None, str]:
             return None, "image vanished after validation (file not found)"
         return None, "image no longer decodes (changed after validation?)"
     try:
-        resized = resize_image(image, spec.target_size)
-        return threshold_image(resized, spec.block_size, spec.c), ""
+        binary = preprocess_image(image, False, spec.target_size, spec.block_size, spec.c,
+                                  spec.pad_after_threshold)
+        return binary, ""
     except (ValueError, cv2.error) as exc:
         return None, f"preprocessing failed: {exc}"
 

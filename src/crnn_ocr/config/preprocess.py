@@ -17,6 +17,11 @@ class PreprocessParams(Section):
     width: int = Field(512, gt=0, description="Target image width in pixels.")
     block_size: int = Field(21, gt=1, description="Adaptive-threshold neighbourhood (odd).")
     c: float = Field(10.0, description="Constant subtracted from the neighbourhood mean.")
+    pad_after_threshold: bool = Field(
+        False,
+        description="Threshold the scaled line, then pad (no ink bars along the padding); "
+        "false = the reference order (pad with white, then threshold).",
+    )
     shard_size: int = Field(4096, gt=0, description="Images per array shard.")
     workers: int = Field(0, ge=0, description="Worker processes; 0 = one per CPU core.")
     dask_address: str | None = Field(

@@ -37,6 +37,12 @@ def resize_image(image: np.ndarray, target_size: tuple[int, int] = TARGET_SIZE) 
     The scaled image is placed at the left edge, centred vertically, and the rest is padded
     with white (255). Colour input is converted to grayscale first.
     """
+    scaled = _scale_to_fit(image, target_size)
+    return _place(scaled, target_size, WHITE)
+
+
+def _scale_to_fit(image: np.ndarray, target_size: tuple[int, int]) -> np.ndarray:
+    """Grayscale ``image`` scaled to fit ``target_size`` (height, width), aspect ratio kept."""
     gray = _as_gray(np.asarray(image))
     if gray.dtype != np.uint8:
         gray = np.clip(gray, 0, 255).astype(np.uint8)
@@ -48,10 +54,15 @@ def resize_image(image: np.ndarray, target_size: tuple[int, int] = TARGET_SIZE) 
     new_h = max(1, min(target_h, round(h * scale)))
     new_w = max(1, min(target_w, round(w * scale)))
     interpolation = cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR
-    scaled = cv2.resize(gray, (new_w, new_h), interpolation=interpolation)
-    canvas = np.full((target_h, target_w), WHITE, dtype=np.uint8)
-    top = (target_h - new_h) // 2
-    canvas[top : top + new_h, :new_w] = scaled
+    return cv2.resize(gray, (new_w, new_h), interpolation=interpolation)
+
+
+def _place(scaled: np.ndarray, target_size: tuple[int, int], fill: int) -> np.ndarray:
+    """``scaled`` on a ``fill`` canvas of ``target_size``: at the left, centred vertically."""
+    target_h, target_w = target_size
+    canvas = np.full((target_h, target_w), fill, dtype=np.uint8)
+    top = (target_h - scaled.shape[0]) // 2
+    canvas[top : top + scaled.shape[0], : scaled.shape[1]] = scaled
     return canvas
 
 
@@ -75,9 +86,21 @@ def preprocess_image(
     target_size: tuple[int, int] = TARGET_SIZE,
     block_size: int = BLOCK_SIZE,
     c: float = THRESHOLD_C,
+    pad_after_threshold: bool = False,
 ) -> np.ndarray:
-    """Resize + threshold (classifier input), and rotate as well when ``ocr`` is true."""
-    out = threshold_image(resize_image(image, target_size), block_size, c)
+    """Resize + threshold (classifier input), and rotate as well when ``ocr`` is true.
+
+    ``pad_after_threshold=False`` is the reference order: pad with white, then threshold.
+    There the threshold window of pixels next to the padding averages in the white, so grey
+    paper along the edges of the line becomes solid ink bars (whole lines vanish in them at
+    32 px high). ``True`` thresholds the scaled line alone (OpenCV replicates its border) and
+    then pads with background; away from the edges both give the same pixels.
+    """
+    if pad_after_threshold:
+        binary = threshold_image(_scale_to_fit(image, target_size), block_size, c)
+        out = _place(binary, target_size, 0)
+    else:
+        out = threshold_image(resize_image(image, target_size), block_size, c)
     return rotate_image(out) if ocr else out
 
 

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from crnn_ocr.arrays.shards import pack_image
-from crnn_ocr.core.preprocessing import resize_image, threshold_image
+from crnn_ocr.core.preprocessing import preprocess_image
 from crnn_ocr.errors import DataError
 
 log = logging.getLogger(__name__)
@@ -29,6 +29,7 @@ class FolderBatches:
     target_size: tuple[int, int]
     block_size: int
     c: float
+    pad_after_threshold: bool
     batch_size: int = 64
     limit: int | None = None
     skipped: list[str] = field(default_factory=list)
@@ -52,8 +53,8 @@ class FolderBatches:
         for i, name in enumerate(frame["file name"]):
             try:
                 gray = read_image(images_dir / name)
-                binary = threshold_image(resize_image(gray, self.target_size), self.block_size,
-                                         self.c)
+                binary = preprocess_image(gray, False, self.target_size, self.block_size,
+                                          self.c, self.pad_after_threshold)
             except (DataError, ValueError) as exc:
                 self.skipped.append(f"{images_dir / name}: {exc}")
                 log.warning("skipped %s: %s", images_dir / name, exc)

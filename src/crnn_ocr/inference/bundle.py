@@ -36,6 +36,7 @@ class PreprocessSettings:
     width: int
     block_size: int
     c: float
+    pad_after_threshold: bool = False  # absent in bundles made before the option existed
 
     @property
     def target_size(self) -> tuple[int, int]:
@@ -44,14 +45,16 @@ class PreprocessSettings:
     @classmethod
     def from_params(cls, params: Any) -> PreprocessSettings:
         """From a ``PreprocessParams`` section (or anything with the same attributes)."""
-        return cls(int(params.height), int(params.width), int(params.block_size), float(params.c))
+        return cls(int(params.height), int(params.width), int(params.block_size), float(params.c),
+                   bool(params.pad_after_threshold))
 
     @classmethod
     def load(cls, path: str | Path) -> PreprocessSettings:
         try:
             data = json.loads(Path(path).read_text(encoding="utf-8"))
             return cls(
-                int(data["height"]), int(data["width"]), int(data["block_size"]), float(data["c"])
+                int(data["height"]), int(data["width"]), int(data["block_size"]), float(data["c"]),
+                bool(data.get("pad_after_threshold", False)),
             )
         except (OSError, ValueError, KeyError, TypeError) as exc:
             raise CrnnOcrError(f"{path}: not a valid preprocess.json ({exc})") from exc

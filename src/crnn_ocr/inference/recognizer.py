@@ -188,7 +188,8 @@ class Recognizer:
         image = load()
         p = self.preprocess
         try:
-            flat = preprocess_image(image, False, p.target_size, p.block_size, p.c)
+            flat = preprocess_image(image, False, p.target_size, p.block_size, p.c,
+                                    p.pad_after_threshold)
         except Exception as exc:  # ValueError / cv2.error on odd shapes or dtypes
             raise ImageError("<image>", f"cannot preprocess: {exc}") from None
         return flat, rotate_image(flat)

@@ -165,8 +165,9 @@ def run(
     folder = extra_dataset_dir(params, paths, extra)
     if folder is not None and (folder / "labels.csv").is_file():
         height, width = store.image_shape
-        batches = FolderBatches(folder, (height, width), params.preprocess.block_size,
-                                params.preprocess.c, cfg.batch_size, cfg.extra_limit)
+        pp = params.preprocess
+        batches = FolderBatches(folder, (height, width), pp.block_size, pp.c,
+                                pp.pad_after_threshold, cfg.batch_size, cfg.extra_limit)
         real = score_batches(model, alphabet, batches, params, "real")
         real.skipped = batches.skipped
         corrections = read_label_issues(folder / LABEL_ISSUES) if cfg.use_label_issues else {}

@@ -125,7 +125,8 @@ def score_folder(
             scorer.score.skipped.append(f"{dataset_dir / 'images' / name}: cannot decode")
             continue
         binary = preprocess_image(image, ocr=False, target_size=input_shape,
-                                  block_size=preprocess.block_size, c=preprocess.c)
+                                  block_size=preprocess.block_size, c=preprocess.c,
+                                  pad_after_threshold=preprocess.pad_after_threshold)
         batch.append((binary > 0).astype(np.float32)[..., None])
         labels.append(int(cls))
         names.append(str(name))

@@ -98,3 +98,28 @@ def test_encode_dataset_builds_sorted_alphabet() -> None:
     alphabet, matrix = encode_dataset(["ба", "в"])
     assert alphabet == ["а", "б", "в"]
     np.testing.assert_array_equal(matrix, np.array([[1, 0], [2, 3]], dtype=np.int32))
+
+
+def test_pad_after_threshold_leaves_no_ink_bars_along_the_padding() -> None:
+    """Grey paper next to white padding: the reference order paints it as ink, ours does not."""
+    from crnn_ocr.core.preprocessing import preprocess_image
+
+    line = np.full((20, 400), 170, dtype=np.uint8)  # grey paper, width-limited: padded rows
+    line[6:14, 50:60] = 0  # one black stroke
+    reference = preprocess_image(line, target_size=(32, 512))
+    ours = preprocess_image(line, target_size=(32, 512), pad_after_threshold=True)
+    top = (32 - round(20 * 512 / 400)) // 2  # first row of the scaled line (scale 1.28)
+    assert reference[top, 200:].all(), "reference order: the paper row at the padding is ink"
+    assert not ours[:, 200:].any(), "threshold before padding: paper stays background"
+    stroke = (slice(top + 9, top + 17), slice(66, 75))
+    assert ours[stroke].all() and reference[stroke].all(), "the stroke is ink either way"
+    assert not ours[:top].any() and not ours[:, 512 - 1].any(), "padding is background"
+
+
+def test_pad_after_threshold_keeps_shape_and_rotation() -> None:
+    from crnn_ocr.core.preprocessing import preprocess_image
+
+    image = np.full((10, 10), 255, dtype=np.uint8)
+    assert preprocess_image(image, True, (32, 512), pad_after_threshold=True).shape == (512, 32)
+    tiny = np.zeros((1, 1), dtype=np.uint8)
+    assert preprocess_image(tiny, False, (32, 512), pad_after_threshold=True).shape == (32, 512)
