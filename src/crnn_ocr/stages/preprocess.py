@@ -182,8 +182,8 @@ def run(
     max_label_len = max((len(t) for t in manifest.texts), default=0)
     specs = plan_shards(
         manifest.file_names, manifest.texts, manifest.classes, manifest.splits, images_dir,
-        pp.target_size, pp.block_size, pp.c, pp.pad_after_threshold, alphabet, max_label_len, pp.shard_size,
-        params.seed,
+        pp.target_size, pp.block_size, pp.c, pp.pad_after_threshold, alphabet, max_label_len,
+        pp.shard_size, params.seed,
     )
     out_dir.mkdir(parents=True, exist_ok=True)
     (out_dir / st.INDEX).unlink(missing_ok=True)  # the store is incomplete until rewritten
