@@ -7,6 +7,7 @@ file output DVC could cache, so ``dvc repro`` must never run it as a side effect
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 from crnn_ocr.config import Params
 from crnn_ocr.config.registry import GateParams
@@ -59,6 +60,28 @@ def run(
 CHAMPION_PAIR_TAG = "crnn_ocr.champion_pair"
 
 
+def preprocess_differences(client: Any, run_id: str, params: Params) -> list[str]:
+    """``key: trained -> now`` for each ``preprocess.*`` param the run logged differently.
+
+    The end-to-end model preprocesses with the current ``preprocess`` params, so both models
+    must have been trained with them. A run logged before a key existed counts as that key's
+    default (the reference behaviour).
+    """
+    from crnn_ocr.config.preprocess import PreprocessParams
+    from crnn_ocr.tracking.tags import flatten
+
+    logged = client.get_run(run_id).data.params
+    defaults = flatten(PreprocessParams().model_dump(mode="json"), "preprocess")
+    now = flatten(params.preprocess.model_dump(mode="json"), "preprocess")
+    shape = ("height", "width", "block_size", "c", "pad_after_threshold")
+    out = []
+    for key in (f"preprocess.{k}" for k in shape):
+        trained = logged.get(key, str(defaults[key]))
+        if trained != str(now[key]):
+            out.append(f"{key}: {trained} -> {now[key]}")
+    return out
+
+
 def publish_end_to_end(params: Params, paths: Paths) -> str:
     """Register the end-to-end ``crnn-ocr`` pyfunc from the two champions; say what happened.
 
@@ -74,9 +97,14 @@ def publish_end_to_end(params: Params, paths: Paths) -> str:
     sources = []
     for model_name, _gate in model_gates(params).values():
         try:
-            version = client.get_model_version_by_alias(model_name, "champion").version
+            champion = client.get_model_version_by_alias(model_name, "champion")
         except MlflowException:
             return f"{name}: not published ({model_name} has no champion yet)"
+        version = champion.version
+        if champion.run_id and (differ := preprocess_differences(client, champion.run_id,
+                                                                 params)):
+            return (f"{name}: not published ({model_name} v{version} was trained with other "
+                    f"preprocessing: {'; '.join(differ)}; retrain it or set preprocess to match)")
         sources.append(f"models:/{model_name}/{version}")
     pair = " + ".join(sources)
     try:

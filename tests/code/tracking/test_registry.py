@@ -114,3 +114,28 @@ def test_promote_refuses_unknown_model_and_missing_metric(client) -> None:
     decision = registry.promote(client, NAME, "test_accuracy", True, (TEST_TAG,), None)
     assert not decision.promoted and "logged no metric" in decision.reason
     assert registry.aliases(client, [NAME, "nope"]) == {NAME: {"challenger": "1"}}
+
+
+def test_end_to_end_refuses_champions_trained_with_other_preprocessing(client) -> None:
+    """Both models must have seen the preprocessing the end-to-end bundle will apply."""
+    from crnn_ocr.config import load_params
+    from crnn_ocr.stages.promote import preprocess_differences
+    from crnn_ocr.tracking.tags import flatten
+
+    params = load_params(Path(__file__).parents[3] / "params.yaml",
+                         ["preprocess.pad_after_threshold=true"])
+    now = {k: str(v) for k, v in
+           flatten(params.preprocess.model_dump(mode="json"), "preprocess").items()}
+
+    def run_with(logged: dict[str, str]) -> str:
+        with mlflow.start_run() as run:
+            mlflow.log_params(logged)
+        return run.info.run_id
+
+    assert preprocess_differences(client, run_with(now), params) == []
+    old = {k: v for k, v in now.items() if k != "preprocess.pad_after_threshold"}
+    assert preprocess_differences(client, run_with(old), params) == [
+        "preprocess.pad_after_threshold: False -> True"]
+    taller = {**now, "preprocess.height": "64"}
+    assert preprocess_differences(client, run_with(taller), params) == [
+        f"preprocess.height: 64 -> {params.preprocess.height}"]
