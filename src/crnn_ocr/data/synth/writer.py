@@ -8,11 +8,14 @@ folder is built under a temporary name and renamed at the end (a killed run leav
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import multiprocessing as mp
 import os
+import signal
+import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -135,6 +138,30 @@ def resolve_workers(workers: int) -> int:
     return workers if workers > 0 else (os.cpu_count() or 1)
 
 
+@contextlib.contextmanager
+def _sigint_between_chunks() -> Iterator[Callable[[], None]]:
+    """Turn SIGINT into a KeyboardInterrupt raised by the returned check, between chunks.
+
+    A KeyboardInterrupt raised the default way can land inside a Python callback that PIL's
+    C font renderer calls, where it was seen to get lost: the run went on. A flag set by our
+    handler cannot be lost, and the loop checks it after every chunk (32 lines).
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield lambda: None
+        return
+    hits: list[int] = []
+    previous = signal.signal(signal.SIGINT, lambda signum, _frame: hits.append(signum))
+
+    def check() -> None:
+        if hits:
+            raise KeyboardInterrupt
+
+    try:
+        yield check
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
 def render_dataset(params: SynthParams, out_dir: str | Path, fonts_dir: str | Path,
                    workers: int = 0, progress: bool = True) -> SynthResult:
     """Render ``params.size`` lines into ``out_dir`` (replaced atomically on success)."""
@@ -164,13 +191,16 @@ def render_dataset(params: SynthParams, out_dir: str | Path, fonts_dir: str | Pa
                 )
                 results = pool.imap(_render_chunk, _chunks(params.size))
             try:
-                for rows in results:
-                    for name, text, cls in rows:
-                        writer.writerow((name, text, cls, SOURCE))
-                        counts["rows"] += 1
-                        counts["handwritten"] += cls
-                        counts["jpeg"] += name.endswith(".jpg")
-                    bar.update(len(rows))
+                with _sigint_between_chunks() as check_interrupt:
+                    for rows in results:
+                        check_interrupt()
+                        for name, text, cls in rows:
+                            writer.writerow((name, text, cls, SOURCE))
+                            counts["rows"] += 1
+                            counts["handwritten"] += cls
+                            counts["jpeg"] += name.endswith(".jpg")
+                        bar.update(len(rows))
+                    check_interrupt()
             finally:
                 if pool is not None:
                     pool.terminate()
