@@ -143,8 +143,9 @@ def _sigint_between_chunks() -> Iterator[Callable[[], None]]:
     """Turn SIGINT into a KeyboardInterrupt raised by the returned check, between chunks.
 
     A KeyboardInterrupt raised the default way can land inside a Python callback that PIL's
-    C font renderer calls, where it was seen to get lost: the run went on. A flag set by our
-    handler cannot be lost, and the loop checks it after every chunk (32 lines).
+    C font renderer calls; once in CI a SIGINT'd run went on, most likely because the interrupt
+    got lost there. A flag set by our handler cannot be lost, and the loop checks it after
+    every chunk (32 lines).
     """
     if threading.current_thread() is not threading.main_thread():
         yield lambda: None
