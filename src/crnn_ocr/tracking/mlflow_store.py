@@ -162,7 +162,12 @@ def run_exists(paths: Paths, run_id: str) -> bool:
 def changed_params(paths: Paths, run_id: str, params: dict[str, Any]) -> list[str]:
     """Keys of ``params`` whose value differs from what ``run_id`` logged (as ``log_params``)."""
     logged = setup(paths).get_run(run_id).data.params
-    return sorted(k for k, v in params.items() if logged.get(k) != str(v)[:6000])
+    return sorted(k for k, v in params.items() if logged.get(k) != _param_value(v))
+
+
+def _param_value(value: Any) -> str:
+    """A param value as MLflow stores it: a string of at most 6000 characters."""
+    return str(value)[:6000]
 
 
 def log_metrics(run_id: str, metrics: dict[str, float], step: int) -> None:
@@ -180,7 +185,7 @@ def log_params(run_id: str, params: dict[str, Any]) -> None:
     import mlflow
     from mlflow.entities import Param
 
-    items = [Param(k, str(v)[:6000]) for k, v in sorted(params.items())]
+    items = [Param(k, _param_value(v)) for k, v in sorted(params.items())]
     client = mlflow.MlflowClient()
     for start in range(0, len(items), 100):
         chunk = items[start : start + 100]

@@ -112,7 +112,6 @@ def scan_seed(folder: Path) -> list[SourceRow]:
     return rows
 
 
-
 def scan_cyrillic_handwriting(folder: Path) -> list[SourceRow]:
     """Kaggle's Cyrillic Handwriting Dataset: ``{train,test}.tsv`` + ``{train,test}/``."""
     rows, problems = [], []
