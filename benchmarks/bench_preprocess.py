@@ -38,6 +38,7 @@ from crnn_ocr.arrays.store import store_files_size
 from crnn_ocr.config.params import Params
 from crnn_ocr.config.preprocess import PreprocessParams
 from crnn_ocr.core.codec import Alphabet
+from crnn_ocr.core.preprocess_settings import PreprocessSettings
 from crnn_ocr.paths import Paths
 
 TEXTS = ("съезд 1917 года", "Москва, ул. Ленина", "ёлка и шоссе", "Привет, мир!", "№ 5 — «да»")
@@ -107,8 +108,9 @@ CPU: dict[str, float] = {}  # CPU seconds of the best run of each configuration
 def timed_build(images: Path, names: list[str], out: Path, workers: int,
                 size: tuple[int, int], shard_size: int) -> float:
     n = len(names)
-    specs = plan_shards(names, ["мир"] * n, [0] * n, ["train"] * n, images, size, 21, 10.0, True,
-                        Alphabet.from_texts(["мир"]), 3, shard_size, seed=0)
+    specs = plan_shards(names, ["мир"] * n, [0] * n, ["train"] * n, images,
+                        PreprocessSettings(*size, 21, 10.0, True), Alphabet.from_texts(["мир"]), 3,
+                        shard_size, seed=0)
     started, cpu = time.perf_counter(), cpu_seconds()
     build_shards(specs, out, workers=workers)
     seconds = time.perf_counter() - started

@@ -14,6 +14,7 @@ import numpy as np
 
 from crnn_ocr.arrays.shards import ShardSpec, fingerprint, image_stat
 from crnn_ocr.core.codec import Alphabet
+from crnn_ocr.core.preprocess_settings import PreprocessSettings
 
 SHARD_FORMAT = 1
 """Bump when ``build_shard``'s output changes: every shard's fingerprint changes with it."""
@@ -25,10 +26,7 @@ def plan_shards(
     classes: Sequence[int],
     splits: Sequence[str],
     images_dir: Path,
-    target_size: tuple[int, int],
-    block_size: int,
-    c: float,
-    pad_after_threshold: bool,
+    preprocess: PreprocessSettings,
     alphabet: Alphabet,
     max_label_len: int,
     shard_size: int,
@@ -48,9 +46,10 @@ def plan_shards(
             payload = {
                 "format": SHARD_FORMAT, "split": split, "images_dir": str(images_dir),
                 "rows": rows, "file_names": names, "texts": [texts[r] for r in rows],
-                "classes": [int(classes[r]) for r in rows], "target_size": list(target_size),
-                "block_size": block_size, "c": c,
-                "pad_after_threshold": pad_after_threshold, "alphabet": "".join(alphabet.chars),
+                "classes": [int(classes[r]) for r in rows],
+                "target_size": list(preprocess.target_size), "block_size": preprocess.block_size,
+                "c": preprocess.c, "pad_after_threshold": preprocess.pad_after_threshold,
+                "alphabet": "".join(alphabet.chars),
                 "max_label_len": max_label_len,
             }
             stats = [image_stat(images_dir / name) for name in names]
@@ -59,9 +58,7 @@ def plan_shards(
                     name=f"{split}-{k:05d}", split=split, images_dir=str(images_dir), rows=rows,
                     file_names=names, texts=tuple(payload["texts"]),  # type: ignore[arg-type]
                     classes=tuple(payload["classes"]),  # type: ignore[arg-type]
-                    target_size=target_size, block_size=block_size, c=c,
-                    pad_after_threshold=pad_after_threshold,
-                    alphabet=alphabet.chars, max_label_len=max_label_len,
+                    preprocess=preprocess, alphabet=alphabet.chars, max_label_len=max_label_len,
                     fingerprint=fingerprint(payload, stats),
                 )
             )

@@ -18,7 +18,7 @@ import cv2
 import numpy as np
 
 from crnn_ocr.core.codec import Alphabet
-from crnn_ocr.core.preprocessing import preprocess_image
+from crnn_ocr.core.preprocess_settings import PreprocessSettings
 from crnn_ocr.io.atomic import atomic_dir
 
 META = "meta.json"
@@ -42,10 +42,7 @@ class ShardSpec:
     file_names: tuple[str, ...]
     texts: tuple[str, ...]
     classes: tuple[int, ...]
-    target_size: tuple[int, int]
-    block_size: int
-    c: float
-    pad_after_threshold: bool
+    preprocess: PreprocessSettings
     alphabet: tuple[str, ...]
     max_label_len: int
     fingerprint: str  # hash of all the above + each image's size and mtime
@@ -118,8 +115,7 @@ def _load_binary(path: Path, spec: ShardSpec) -> tuple[np.ndarray | None, str]:
             return None, "image vanished after validation (file not found)"
         return None, "image no longer decodes (changed after validation?)"
     try:
-        binary = preprocess_image(image, False, spec.target_size, spec.block_size, spec.c,
-                                  spec.pad_after_threshold)
+        binary = spec.preprocess.apply(image)
         return binary, ""
     except (ValueError, cv2.error) as exc:
         return None, f"preprocessing failed: {exc}"
@@ -140,7 +136,7 @@ def build_shard(spec: ShardSpec, out_root: str) -> ShardReport:
 
 
 def _build_shard(spec: ShardSpec, out_root: str) -> ShardReport:
-    height, width = spec.target_size
+    height, width = spec.preprocess.target_size
     n = len(spec.rows)
     images = np.zeros((n, height, packed_width(width)), dtype=np.uint8)
     alphabet = Alphabet(spec.alphabet)

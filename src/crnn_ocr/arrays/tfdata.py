@@ -17,8 +17,10 @@ from typing import Any, Literal
 
 import numpy as np
 
+from crnn_ocr.arrays import augment as aug
 from crnn_ocr.arrays.shards import packed_width, unpack_images
 from crnn_ocr.arrays.store import SPLITS, ArrayStore
+from crnn_ocr.config.train import AugmentParams
 
 Task = Literal["classify", "ocr"]
 TASKS = ("classify", "ocr")
@@ -82,6 +84,7 @@ def make_dataset(
     shuffle: bool,
     seed: int,
     repeat: bool = False,
+    augment: AugmentParams | None = None,
 ) -> Any:
     """A batched, prefetched ``tf.data.Dataset`` of ``split`` (shapes in docs/CONTRACTS.md).
 
@@ -89,6 +92,8 @@ def make_dataset(
     ``task="ocr"``: ``(float32 [B, W, H, 1]`` rotated 90 degrees clockwise like
     ``core.preprocessing.rotate_image``, ``int32 [B, max_label_len])`` padded with the blank.
     Each pass (epoch) reshuffles with ``(seed, pass number)``; ``repeat`` makes it endless.
+    ``augment`` (when enabled) warps each image anew every pass (``arrays.augment``), drawn
+    from the same ``(seed, pass number)``.
     """
     import tensorflow as tf
 
@@ -97,31 +102,41 @@ def make_dataset(
     packed_w = packed_width(width)
     passes = itertools.count()
 
-    def generate() -> Iterator[tuple[np.ndarray, np.ndarray]]:
+    warp = augment if augment is not None and augment.enabled else None
+
+    def generate() -> Iterator[tuple[np.ndarray, ...]]:
         while True:
-            rng = np.random.default_rng([seed, next(passes)]) if shuffle else None
+            pass_number = next(passes)
+            rng = np.random.default_rng([seed, pass_number]) if shuffle else None
+            warp_rng = np.random.default_rng([seed, pass_number, 1])
             for x, y in _batches(store, split, task, batch_size, rng):
-                yield x, y.astype(np.int32, copy=False)
+                if warp is None:
+                    yield x, y.astype(np.int32, copy=False)
+                else:
+                    draws = aug.draw(warp, len(x), height, width, warp_rng)
+                    yield x, y.astype(np.int32, copy=False), draws
             if not repeat:
                 return
 
     label_shape = [None] if task == "classify" else [None, store.max_label_len]
-    dataset = tf.data.Dataset.from_generator(
-        generate,
-        output_signature=(
-            tf.TensorSpec([None, height, packed_w], tf.uint8),
-            tf.TensorSpec(label_shape, tf.int32),
-        ),
-    )
+    signature = (tf.TensorSpec([None, height, packed_w], tf.uint8),
+                 tf.TensorSpec(label_shape, tf.int32))
+    if warp is not None:
+        signature += (tf.TensorSpec([None, aug.DRAWS], tf.float32),)
+    dataset = tf.data.Dataset.from_generator(generate, output_signature=signature)
     # Row b of the table = the 8 pixels {0.0, 1.0} of byte b: unpacking is one gather.
     table = tf.constant(np.unpackbits(np.arange(256, dtype=np.uint8)[:, None], axis=1),
                         dtype=tf.float32)
     shifts = tf.constant([7, 6, 5, 4, 3, 2, 1, 0], dtype=tf.uint8)[None, None, :, None]
 
-    def unpack(packed: Any, labels: Any) -> tuple[Any, Any]:
-        if task == "classify":
+    def unpack(packed: Any, labels: Any, draws: Any = None) -> tuple[Any, Any]:
+        if task == "classify" or draws is not None:
             pixels = tf.gather(table, tf.cast(packed, tf.int32))  # [B, H, W/8, 8]
             images = tf.reshape(pixels, [-1, height, packed_w * 8])[:, :, :width]
+            if draws is not None:
+                images = aug.apply(images[..., None], draws)[..., 0]
+                if task == "ocr":  # the same clockwise rotation as below, on pixels
+                    images = tf.reverse(tf.transpose(images, [0, 2, 1]), axis=[2])
         else:  # 90 degrees clockwise, out[i, j] = in[H - 1 - j, i]: rotate the bytes first
             rows = tf.reverse(tf.transpose(packed, [0, 2, 1]), axis=[2])  # [B, W/8, H]
             bits = tf.bitwise.right_shift(rows[:, :, None, :], shifts)  # [B, W/8, 8, H]

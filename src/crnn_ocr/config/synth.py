@@ -59,11 +59,24 @@ class RenderParams(Section):
     rgb_fraction: float = Field(0.3, ge=0, le=1, description="Share of RGB (else grayscale).")
     jpeg_fraction: float = Field(0.4, ge=0, le=1, description="Share saved as JPEG (else PNG).")
     jpeg_quality: IntRange = Field((35, 95), description="JPEG quality range.")
+    glyph_jitter: Range = Field(
+        (0.3, 1.0),
+        description="Handwritten lines only: per-letter size, baseline and spacing jitter, "
+        "drawn per line from this range (0 = the font's regular layout; 1 = size +-10%, "
+        "baseline sd 3.5% of the size, spacing -6..+4%).",
+    )
 
-    @field_validator("font_size", "padding", "stroke", "jpeg_quality")
+    @field_validator("font_size", "padding", "stroke", "jpeg_quality", "glyph_jitter")
     @classmethod
     def _ordered(cls, value: IntRange) -> IntRange:
         return _check_range(value)  # type: ignore[return-value]
+
+    @field_validator("glyph_jitter")
+    @classmethod
+    def _jitter_bounds(cls, value: Range) -> Range:
+        if not 0 <= value[0] <= value[1] <= 3:
+            raise ValueError("glyph jitter must lie within [0, 3]")
+        return value
 
     @field_validator("font_size")
     @classmethod

@@ -9,12 +9,37 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from crnn_ocr.config.base import Section
 from crnn_ocr.config.ocr import OcrModelSettings
 
 Optimizer = Literal["adam", "adamw", "rmsprop", "sgd"]
+
+
+class AugmentParams(Section):
+    """On-the-fly augmentation of training batches (``arrays.augment``); val/test never."""
+
+    enabled: bool = Field(False, description="Augment training batches.")
+    width_scale: tuple[float, float] = Field(
+        (0.8, 1.0), description="[low, high] horizontal squeeze (anchored at the left edge)."
+    )
+    height_scale: tuple[float, float] = Field(
+        (0.85, 1.0), description="[low, high] vertical squeeze (with a shift in the freed rows)."
+    )
+    shear: float = Field(0.15, ge=0, le=0.5, description="Max |slant| (x shift per row).")
+    dilate_fraction: float = Field(
+        0.2, ge=0, le=1, description="Share of lines drawn with strokes about 1 px thicker."
+    )
+
+    @model_validator(mode="after")
+    def _scales_squeeze(self) -> AugmentParams:
+        for name in ("width_scale", "height_scale"):
+            low, high = getattr(self, name)
+            if not 0 < low <= high <= 1:
+                raise ValueError(f"{name} must be [low, high] with 0 < low <= high <= 1 "
+                                 "(only squeezing keeps the text inside the canvas)")
+        return self
 
 
 class FitParams(Section):
@@ -39,6 +64,7 @@ class FitParams(Section):
     shuffle_seed: int | None = Field(
         None, description="Shuffle seed; None = the global `seed`."
     )
+    augment: AugmentParams = Field(default_factory=AugmentParams)  # type: ignore[arg-type]
 
 
 class ClassifierParams(FitParams):

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from crnn_ocr.arrays.shards import pack_image
-from crnn_ocr.core.preprocessing import preprocess_image
+from crnn_ocr.core.preprocess_settings import PreprocessSettings
 from crnn_ocr.errors import DataError
 
 log = logging.getLogger(__name__)
@@ -26,10 +26,7 @@ class FolderBatches:
     """Iterate ``(rows, images [B, W, H, 1])``; unreadable images are skipped into ``skipped``."""
 
     dataset_dir: Path
-    target_size: tuple[int, int]
-    block_size: int
-    c: float
-    pad_after_threshold: bool
+    preprocess: PreprocessSettings
     batch_size: int = 64
     limit: int | None = None
     skipped: list[str] = field(default_factory=list)
@@ -53,8 +50,7 @@ class FolderBatches:
         for i, name in enumerate(frame["file name"]):
             try:
                 gray = read_image(images_dir / name)
-                binary = preprocess_image(gray, False, self.target_size, self.block_size,
-                                          self.c, self.pad_after_threshold)
+                binary = self.preprocess.apply(gray)
             except (DataError, ValueError) as exc:
                 self.skipped.append(f"{images_dir / name}: {exc}")
                 log.warning("skipped %s: %s", images_dir / name, exc)
@@ -71,4 +67,4 @@ class FolderBatches:
         """The array store's own unpack + rotate, so both paths give identical inputs."""
         from crnn_ocr.arrays.tfdata import to_model_input
 
-        return to_model_input(np.stack(packed), self.target_size[1], "ocr")
+        return to_model_input(np.stack(packed), self.preprocess.width, "ocr")

@@ -6,15 +6,15 @@ A bundle is a plain folder, or the ``artifacts/`` of the MLflow pyfunc model ``c
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import tempfile
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from crnn_ocr.core.codec import Alphabet
+from crnn_ocr.core.preprocess_settings import PreprocessSettings
 from crnn_ocr.errors import CrnnOcrError
 from crnn_ocr.io.atomic import atomic_dir
 
@@ -26,41 +26,6 @@ BUNDLE_FILES: dict[str, str] = {
 }
 """Artifact key -> file name; the same keys name the pyfunc model's MLflow artifacts."""
 URI_SCHEMES = ("models:/", "runs:/", "mlflow-artifacts:/", "s3://", "gs://", "wasbs://", "file://")
-
-
-@dataclass(frozen=True)
-class PreprocessSettings:
-    """What the models were trained on: target (height, width) and the threshold values."""
-
-    height: int
-    width: int
-    block_size: int
-    c: float
-    pad_after_threshold: bool = False  # absent in bundles made before the option existed
-
-    @property
-    def target_size(self) -> tuple[int, int]:
-        return (self.height, self.width)
-
-    @classmethod
-    def from_params(cls, params: Any) -> PreprocessSettings:
-        """From a ``PreprocessParams`` section (or anything with the same attributes)."""
-        return cls(int(params.height), int(params.width), int(params.block_size), float(params.c),
-                   bool(params.pad_after_threshold))
-
-    @classmethod
-    def load(cls, path: str | Path) -> PreprocessSettings:
-        try:
-            data = json.loads(Path(path).read_text(encoding="utf-8"))
-            return cls(
-                int(data["height"]), int(data["width"]), int(data["block_size"]), float(data["c"]),
-                bool(data.get("pad_after_threshold", False)),
-            )
-        except (OSError, ValueError, KeyError, TypeError) as exc:
-            raise CrnnOcrError(f"{path}: not a valid preprocess.json ({exc})") from exc
-
-    def save(self, path: str | Path) -> None:
-        Path(path).write_text(json.dumps(asdict(self), indent=2) + "\n", encoding="utf-8")
 
 
 @dataclass(frozen=True)

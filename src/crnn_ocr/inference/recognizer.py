@@ -19,7 +19,8 @@ from typing import TYPE_CHECKING, Any, Literal
 import numpy as np
 
 from crnn_ocr.core.codec import Alphabet
-from crnn_ocr.core.preprocessing import preprocess_image, rotate_image
+from crnn_ocr.core.preprocess_settings import PreprocessSettings
+from crnn_ocr.core.preprocessing import rotate_image
 from crnn_ocr.errors import CrnnOcrError
 from crnn_ocr.inference import bundle as bundle_io
 from crnn_ocr.inference.images import (
@@ -69,7 +70,7 @@ class Recognizer:
         classifier: keras.Model,
         recognizer: keras.Model,
         alphabet: Alphabet,
-        preprocess: bundle_io.PreprocessSettings,
+        preprocess: PreprocessSettings,
         *,
         batch_size: int = 64,
         workers: int = 0,
@@ -117,7 +118,7 @@ class Recognizer:
             load_keras(bundle.classifier),
             load_keras(bundle.recognizer),
             Alphabet.load(bundle.alphabet),
-            bundle_io.PreprocessSettings.load(bundle.preprocess),
+            PreprocessSettings.load(bundle.preprocess),
             **options,
         )
 
@@ -186,10 +187,8 @@ class Recognizer:
 
     def _load_one(self, load: Loader) -> tuple[np.ndarray, np.ndarray]:
         image = load()
-        p = self.preprocess
         try:
-            flat = preprocess_image(image, False, p.target_size, p.block_size, p.c,
-                                    p.pad_after_threshold)
+            flat = self.preprocess.apply(image)
         except Exception as exc:  # ValueError / cv2.error on odd shapes or dtypes
             raise ImageError("<image>", f"cannot preprocess: {exc}") from None
         return flat, rotate_image(flat)

@@ -17,6 +17,7 @@ import cv2
 import numpy as np
 
 from crnn_ocr.core.codec import Alphabet
+from crnn_ocr.core.preprocess_settings import PreprocessSettings
 from crnn_ocr.errors import CrnnOcrError
 from crnn_ocr.inference import bundle as bundle_io
 from crnn_ocr.paths import Paths
@@ -136,7 +137,7 @@ def register_end_to_end(
     classifier_model_uri_or_path: str | Path,
     recognizer_model_uri_or_path: str | Path,
     *,
-    preprocess: bundle_io.PreprocessSettings | Any,
+    preprocess: PreprocessSettings | Any,
     alphabet: Alphabet | str | Path | None = None,
     paths: Paths | None = None,
     model_name: str = "crnn-ocr",
@@ -167,8 +168,8 @@ def register_end_to_end(
     mlflow_store.setup(paths)
     settings = (
         preprocess
-        if isinstance(preprocess, bundle_io.PreprocessSettings)
-        else bundle_io.PreprocessSettings.from_params(preprocess)
+        if isinstance(preprocess, PreprocessSettings)
+        else PreprocessSettings.from_params(preprocess)
     )
     with tempfile.TemporaryDirectory(prefix="crnn-ocr-register-") as tmp:
         work = Path(tmp)

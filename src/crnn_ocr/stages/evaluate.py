@@ -24,6 +24,7 @@ import pandas as pd
 from crnn_ocr.config import Params
 from crnn_ocr.core.codec import Alphabet
 from crnn_ocr.core.metrics import line_cer
+from crnn_ocr.core.preprocess_settings import PreprocessSettings
 from crnn_ocr.errors import CrnnOcrError
 from crnn_ocr.evaluation.normalise import Normaliser
 from crnn_ocr.evaluation.report import build_report
@@ -164,10 +165,8 @@ def run(
 
     folder = extra_dataset_dir(params, paths, extra)
     if folder is not None and (folder / "labels.csv").is_file():
-        height, width = store.image_shape
-        pp = params.preprocess
-        batches = FolderBatches(folder, (height, width), pp.block_size, pp.c,
-                                pp.pad_after_threshold, cfg.batch_size, cfg.extra_limit)
+        settings = PreprocessSettings.from_params(params.preprocess).with_size(store.image_shape)
+        batches = FolderBatches(folder, settings, cfg.batch_size, cfg.extra_limit)
         real = score_batches(model, alphabet, batches, params, "real")
         real.skipped = batches.skipped
         corrections = read_label_issues(folder / LABEL_ISSUES) if cfg.use_label_issues else {}

@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from crnn_ocr.config.train import AugmentParams
 from crnn_ocr.errors import DataError
 from crnn_ocr.models.ctc import check_label_lengths, ctc_frames_needed
 from crnn_ocr.paths import Paths
@@ -28,13 +29,13 @@ def open_store(paths: Paths, splits: Sequence[str]) -> Any:
 
 def dataset(
     store: Any, split: str, batch_size: int, shuffle: bool = False, seed: int = 0,
-    repeat: bool = False,
+    repeat: bool = False, augment: AugmentParams | None = None,
 ) -> Any:
     """``(images [B, W, H, 1], labels [B, max_len] padded with blank)`` batches of ``split``."""
     from crnn_ocr.arrays import make_dataset
 
     return make_dataset(store, split, "ocr", batch_size, shuffle=shuffle, seed=seed,
-                        repeat=repeat)
+                        repeat=repeat, augment=augment)
 
 
 def split_table(store: Any, split: str) -> pd.DataFrame:

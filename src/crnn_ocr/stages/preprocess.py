@@ -27,6 +27,7 @@ from crnn_ocr.arrays.shards import ShardReport, file_sha256
 from crnn_ocr.config.params import Params
 from crnn_ocr.config.preprocess import TRAIN_ALPHABET, PreprocessParams
 from crnn_ocr.core.codec import NAMED_CHARSETS, Alphabet
+from crnn_ocr.core.preprocess_settings import PreprocessSettings
 from crnn_ocr.errors import DataError
 from crnn_ocr.io.atomic import atomic_file
 from crnn_ocr.paths import Paths
@@ -182,7 +183,7 @@ def run(
     max_label_len = max((len(t) for t in manifest.texts), default=0)
     specs = plan_shards(
         manifest.file_names, manifest.texts, manifest.classes, manifest.splits, images_dir,
-        pp.target_size, pp.block_size, pp.c, pp.pad_after_threshold, alphabet, max_label_len,
+        PreprocessSettings.from_params(pp), alphabet, max_label_len,
         pp.shard_size, params.seed,
     )
     out_dir.mkdir(parents=True, exist_ok=True)

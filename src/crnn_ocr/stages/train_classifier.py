@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 from crnn_ocr.config import Params
 from crnn_ocr.config.train import ClassifierParams
+from crnn_ocr.core.preprocess_settings import PreprocessSettings
 from crnn_ocr.errors import DataError
 from crnn_ocr.io.atomic import atomic_dir
 from crnn_ocr.paths import Paths
@@ -112,6 +113,7 @@ def _datasets(params: Params, paths: Paths):  # type: ignore[no-untyped-def]
         split: make_dataset(
             store, split, "classify", cfg.batch_size, shuffle=split == "train", seed=seed,
             repeat=split == "train" and cfg.steps_per_epoch is not None,
+            augment=cfg.augment if split == "train" else None,
         )
         for split in ("train", "val")
     }
@@ -128,7 +130,8 @@ def _score_real(
         log.info("no real-image sample at %s: skipping real accuracy", folder)
         return None
     cfg = params.train.classifier
-    score = score_folder(model, folder, params.preprocess, shape[:2], cfg.misclassified_samples,
+    settings = PreprocessSettings.from_params(params.preprocess).with_size(shape[:2])
+    score = score_folder(model, folder, settings, cfg.misclassified_samples,
                          cfg.batch_size)  # type: ignore[arg-type]
     for problem in score.skipped:
         log.warning("real sample: skipped %s", problem)

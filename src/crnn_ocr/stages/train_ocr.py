@@ -81,7 +81,7 @@ def run(params: Params, paths: Paths, register: bool = True) -> TrainOcrResult:
     model.compile(optimizer=make_optimizer(cfg), loss=CtcLoss(alphabet.blank))
     seed = params.seed if cfg.shuffle_seed is None else cfg.shuffle_seed
     train = ocr_data.dataset(store, "train", cfg.batch_size, shuffle=True, seed=seed,
-                             repeat=cfg.steps_per_epoch is not None)
+                             repeat=cfg.steps_per_epoch is not None, augment=cfg.augment)
     val = ocr_data.dataset(store, "val", cfg.batch_size)
     val_images, val_texts = ocr_data.take_lines(store, "val", cfg.val_decode_lines)
     text_metrics = ValTextMetrics(val_images, val_texts, alphabet)

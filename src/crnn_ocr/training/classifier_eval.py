@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from crnn_ocr.core.preprocess_settings import PreprocessSettings
 from crnn_ocr.models.classifier import CLASS_NAMES, NUM_CLASSES
 
 if TYPE_CHECKING:
@@ -92,8 +93,7 @@ def score_store(
 def score_folder(
     model: keras.Model,
     dataset_dir: Path,
-    preprocess: Any,
-    input_shape: tuple[int, int],
+    settings: PreprocessSettings,
     keep: int,
     batch_size: int = 64,
 ) -> ClassifierScore:
@@ -103,7 +103,6 @@ def score_folder(
     """
     import cv2
 
-    from crnn_ocr.core.preprocessing import preprocess_image
     from crnn_ocr.data.manifest import read_labels
 
     table = read_labels(dataset_dir)
@@ -124,9 +123,7 @@ def score_folder(
         if image is None:
             scorer.score.skipped.append(f"{dataset_dir / 'images' / name}: cannot decode")
             continue
-        binary = preprocess_image(image, ocr=False, target_size=input_shape,
-                                  block_size=preprocess.block_size, c=preprocess.c,
-                                  pad_after_threshold=preprocess.pad_after_threshold)
+        binary = settings.apply(image)
         batch.append((binary > 0).astype(np.float32)[..., None])
         labels.append(int(cls))
         names.append(str(name))

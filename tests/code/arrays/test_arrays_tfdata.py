@@ -8,9 +8,10 @@ import cv2
 import numpy as np
 import pytest
 
-from crnn_ocr.arrays import ArrayStore, make_dataset, numpy_batches
+from crnn_ocr.arrays import ArrayStore, augment, make_dataset, numpy_batches
 from crnn_ocr.config.params import Params
 from crnn_ocr.config.preprocess import PreprocessParams
+from crnn_ocr.config.train import AugmentParams
 from crnn_ocr.core.preprocessing import preprocess_image
 from crnn_ocr.paths import Paths
 from crnn_ocr.stages import preprocess
@@ -111,3 +112,56 @@ def test_width_not_a_multiple_of_8_unpacks_exactly(tmp_path: Path, write_validat
             gray = cv2.imread(str(data.images / rows["file name"][k]), cv2.IMREAD_GRAYSCALE)
             expected = preprocess_image(gray, ocr=ocr, target_size=(10, 61)) / 255.0
             np.testing.assert_array_equal(images[k, :, :, 0].numpy(), expected)
+
+
+AUGMENT = AugmentParams(enabled=True, width_scale=(0.7, 0.9), shear=0.2, dilate_fraction=0.5)
+
+
+def _images(dataset) -> np.ndarray:  # type: ignore[no-untyped-def]
+    return np.concatenate([x.numpy() for x, *_ in dataset])
+
+
+def test_augmented_batches_are_binary_warped_reproducible_and_keep_labels(store) -> None:
+    arrays, _ = store
+    plain = make_dataset(arrays, "train", "ocr", 4, shuffle=True, seed=3)
+    warped = make_dataset(arrays, "train", "ocr", 4, shuffle=True, seed=3, augment=AUGMENT)
+    assert warped.element_spec[0].shape.as_list() == [None, W, H, 1]
+    first, second = _images(warped), _images(warped)  # two passes
+    assert set(np.unique(first)) <= {0.0, 1.0}
+    assert not np.array_equal(first, _images(plain)) and not np.array_equal(first, second)
+    np.testing.assert_array_equal(  # same labels, same order as without augmentation
+        np.concatenate([y.numpy() for _, y in warped]), np.concatenate([y for _, y in plain]))
+    again = make_dataset(arrays, "train", "ocr", 4, shuffle=True, seed=3, augment=AUGMENT)
+    np.testing.assert_array_equal(_images(again), first)
+    # The OCR view is the classify view rotated clockwise, augmentation included.
+    flat = make_dataset(arrays, "train", "classify", 4, shuffle=True, seed=3, augment=AUGMENT)
+    np.testing.assert_array_equal(np.rot90(first, k=1, axes=(1, 2)), _images(flat))
+
+
+def test_disabled_augmentation_changes_nothing(store) -> None:
+    arrays, _ = store
+    off = AugmentParams(enabled=False, shear=0.3)
+    for task in ("classify", "ocr"):
+        np.testing.assert_array_equal(
+            _images(make_dataset(arrays, "train", task, 4, shuffle=False, seed=0, augment=off)),
+            _images(make_dataset(arrays, "train", task, 4, shuffle=False, seed=0)))
+
+
+@pytest.mark.parametrize("column", [0, 1, 126, 127])
+def test_warps_never_push_ink_off_the_canvas(column: int) -> None:
+    """Ink at the canvas edges stays inside under the strongest slant (the squeeze pays for
+    the slant's shift): every row of a full-height bar still holds ink after the warp."""
+    height, width = 32, 128
+    images = np.zeros((64, height, width, 1), np.float32)
+    images[:, :, column] = 1.0
+    params = AugmentParams(enabled=True, width_scale=(1.0, 1.0), height_scale=(1.0, 1.0),
+                           shear=0.5, dilate_fraction=0.0)
+    draws = augment.draw(params, 64, height, width, np.random.default_rng(0))
+    assert np.abs(draws[:, 1]).max() > 0.4  # strong slants were drawn
+    warped = augment.apply(images, draws).numpy()
+    assert warped[..., 0].max(axis=2).min() == 1.0
+
+
+def test_augment_scales_must_squeeze() -> None:
+    with pytest.raises(ValueError, match="width_scale"):
+        AugmentParams(width_scale=(0.9, 1.2))

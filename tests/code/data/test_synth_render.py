@@ -6,12 +6,14 @@ import unicodedata
 
 import cv2
 import numpy as np
+import pytest
 from synth_fixtures import FONTS
 
 from crnn_ocr.config.synth import SynthParams
 from crnn_ocr.core.codec import MODERN_RUSSIAN
 from crnn_ocr.data.manifest import read_labels
 from crnn_ocr.data.synth import FontRegistry, encode, render_line, render_texts
+from crnn_ocr.data.synth.render import draw_jittered_mask, draw_mask
 
 
 def test_render_line_draws_dark_ink_on_light_paper() -> None:
@@ -53,3 +55,40 @@ def test_render_texts_round_trip(tmp_path) -> None:
         assert img is not None and img.shape[0] >= 12
         assert img.ndim == 2 or img.shape[2] == 3
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".ds")]
+
+
+def _letter_bottoms(mask: np.ndarray) -> list[int]:
+    """Lowest ink row of each connected letter, left to right."""
+    count, _, stats, _ = cv2.connectedComponentsWithStats((mask > 128).astype(np.uint8))
+    boxes = sorted(stats[1:count].tolist())  # by left edge
+    return [top + height for _, top, _, height, _ in boxes]
+
+
+def test_glyph_jitter_moves_handwritten_letters_off_the_ruler() -> None:
+    registry = FontRegistry.load(FONTS, MODERN_RUSSIAN)
+    font = next(f for f in registry.fonts if f.path.name == "Pangolin_400Regular.ttf")
+    text = "о о о о о о о о о о о о"  # separate letters sitting on one baseline
+    plain = _letter_bottoms(draw_mask(text, font, 40, 0))
+    jittered = _letter_bottoms(draw_jittered_mask(text, font, 40, 0,
+                                                  np.random.default_rng(0), 1.0))
+    assert len(plain) == len(jittered) == 12
+    assert np.ptp(plain) == 0 and np.ptp(jittered) >= 2
+    none = _letter_bottoms(draw_jittered_mask(text, font, 40, 0, np.random.default_rng(0), 0.0))
+    assert np.ptp(none) == 0
+
+
+def test_glyph_jitter_leaves_printed_lines_byte_identical() -> None:
+    registry = FontRegistry.load(FONTS, MODERN_RUSSIAN)
+    printed = next(f for f in registry.fonts if f.cls == 0)
+    handwritten = next(f for f in registry.fonts if f.cls == 1)
+    on = SynthParams()
+    off = SynthParams.model_validate({"render": {"glyph_jitter": [0.0, 0.0]}})
+    draw = lambda font, params: render_line(  # noqa: E731
+        "Съешь ещё", font, font.cls, np.random.default_rng(5), params).image
+    assert np.array_equal(draw(printed, on), draw(printed, off))
+    assert not np.array_equal(draw(handwritten, on), draw(handwritten, off))
+
+
+def test_glyph_jitter_bounds_are_checked() -> None:
+    with pytest.raises(ValueError, match="glyph_jitter"):
+        SynthParams.model_validate({"render": {"glyph_jitter": [-0.5, 1.0]}})

@@ -6,6 +6,7 @@ import cv2
 import numpy as np
 import pytest
 
+from crnn_ocr.core.preprocess_settings import PreprocessSettings
 from crnn_ocr.core.preprocessing import preprocess_image
 from crnn_ocr.errors import DataError
 from crnn_ocr.evaluation.folder import FolderBatches
@@ -27,7 +28,7 @@ def make_folder(root, names: list[str]) -> None:  # type: ignore[no-untyped-def]
 def test_batches_match_core_preprocessing_and_skip_broken_files(tmp_path) -> None:  # type: ignore[no-untyped-def]
     make_folder(tmp_path, ["a.png", "b.png", "c.png"])
     (tmp_path / "images" / "b.png").write_bytes(b"not an image")
-    batches = FolderBatches(tmp_path, (32, 256), 21, 10.0, True, batch_size=2)
+    batches = FolderBatches(tmp_path, PreprocessSettings(32, 256, 21, 10.0, True), batch_size=2)
     got = list(batches)
     assert [list(rows["file name"]) for rows, _ in got] == [["a.png", "c.png"]]
     images = got[0][1]
@@ -43,14 +44,15 @@ def test_path_escaping_the_folder_is_refused(tmp_path) -> None:  # type: ignore[
     (tmp_path / "labels.csv").write_text("file name,text,class\n../../etc/passwd,x,0\n",
                                          encoding="utf-8")
     with pytest.raises(DataError, match="labels.csv: line 2"):
-        list(FolderBatches(tmp_path, (32, 256), 21, 10.0, True))
+        list(FolderBatches(tmp_path, PreprocessSettings(32, 256, 21, 10.0, True)))
 
 
 def test_real_sample_reads_when_present() -> None:
     real = Paths.from_root().shared_real
     if not (real / "labels.csv").is_file():
         pytest.skip(f"real-image sample not present at {real}")
-    batches = FolderBatches(real, (32, 512), 21, 10.0, True, batch_size=16, limit=20)
+    batches = FolderBatches(real, PreprocessSettings(32, 512, 21, 10.0, True), batch_size=16,
+                            limit=20)
     got = list(batches)
     assert sum(len(rows) for rows, _ in got) + len(batches.skipped) == 20
     assert all(imgs.shape[1:] == (512, 32, 1) for _, imgs in got)

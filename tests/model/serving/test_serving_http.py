@@ -82,7 +82,8 @@ def _post(port: int, rows: list[list[str]]) -> tuple[int, dict]:
 
 @pytest.fixture(scope="module")
 def served(tmp_path_factory: pytest.TempPathFactory):
-    from crnn_ocr.inference.bundle import PreprocessSettings, build_untrained_bundle
+    from crnn_ocr.core.preprocess_settings import PreprocessSettings
+    from crnn_ocr.inference.bundle import build_untrained_bundle
     from crnn_ocr.serving.register import register_end_to_end
 
     root = tmp_path_factory.mktemp("serving")

@@ -18,6 +18,9 @@ X_HEIGHT_SHARE = 0.5
 """Font sizes are set so that the x-height is this share of the sampled size: script fonts with
 tiny x-heights (Great Vibes, Comforter) come out as readable as the others."""
 
+THIN_MIN_SIZE = 28
+"""Strokes are thinned only at this size and above (px); smaller text would be erased."""
+
 
 @lru_cache(maxsize=64)
 def _x_height_ratio(path: str) -> float:
@@ -40,19 +43,62 @@ class RenderedLine:
     jpeg_quality: int
 
 
-def draw_mask(text: str, font: FontSpec, size: int, stroke: int) -> np.ndarray:
-    """The ink of ``text`` as a uint8 mask (255 = ink) with a few pixels of margin."""
+def _check_covers(text: str, font: FontSpec) -> None:
     missing = font.missing(text)
     if missing:  # the registry never asks for this; refuse rather than draw tofu boxes
         raise DataError(f"{font.path.name}: cannot draw {''.join(sorted(missing))!r}")
-    # getmask2 lays out and rasterises in one call (ImageDraw.text would lay out twice).
-    core, _ = _font(str(font.path), size).getmask2(text, mode="L", anchor="ls")
-    mask = np.asarray(Image.Image()._new(core))
+
+
+def _margin_and_stroke(mask: np.ndarray, size: int, stroke: int) -> np.ndarray:
+    """A few pixels of margin, then strokes thickened or thinned by ``stroke``."""
     margin = 3 + max(0, stroke)
     mask = cv2.copyMakeBorder(mask, margin, margin, margin, margin, cv2.BORDER_CONSTANT, value=0)
-    if stroke > 0 or (stroke < 0 and size >= 28):  # thinning small text would erase it
+    if stroke > 0 or (stroke < 0 and size >= THIN_MIN_SIZE):  # thinning small text erases it
         mask = degrade.change_stroke(mask, stroke)
     return mask
+
+
+def draw_mask(text: str, font: FontSpec, size: int, stroke: int) -> np.ndarray:
+    """The ink of ``text`` as a uint8 mask (255 = ink) with a few pixels of margin."""
+    _check_covers(text, font)
+    # getmask2 lays out and rasterises in one call (ImageDraw.text would lay out twice).
+    core, _ = _font(str(font.path), size).getmask2(text, mode="L", anchor="ls")
+    return _margin_and_stroke(np.asarray(Image.Image()._new(core)), size, stroke)
+
+
+def draw_jittered_mask(text: str, font: FontSpec, size: int, stroke: int,
+                       rng: np.random.Generator, amount: float) -> np.ndarray:
+    """Like ``draw_mask``, letter by letter, each with its own size, baseline and spacing.
+
+    A font repeats every letter identically on a ruler-straight baseline; hands do not. Without
+    this, neat hand-printing fonts (Pangolin, Neucha, ...) render as clean as print, and the
+    handwritten/printed classes overlap. The baseline offset is a damped random walk (letters
+    bob, words drift); cursive joins survive because spacing jitter mostly tightens.
+    """
+    _check_covers(text, font)
+    pieces: list[tuple[np.ndarray, int, int]] = []
+    x = offset = 0.0
+    for ch in text:
+        glyph_font = _font(str(font.path), max(6, round(size * (1 + 0.1 * amount
+                                                                 * rng.uniform(-1, 1)))))
+        offset = 0.6 * offset + rng.normal(0.0, 0.035 * size * amount)
+        if not ch.isspace():
+            core, (dx, dy) = glyph_font.getmask2(ch, mode="L", anchor="ls")
+            if core.size[0] and core.size[1]:
+                pieces.append((np.asarray(Image.Image()._new(core)), round(x + dx),
+                               round(offset + dy)))
+        x += glyph_font.getlength(ch) * (1 + amount * rng.uniform(-0.06, 0.04))
+    if not pieces:  # only spaces: fall back to the font's own (empty) rendering
+        return draw_mask(text, font, size, stroke)
+    left = min(px for _, px, _ in pieces)
+    top = min(py for _, _, py in pieces)
+    width = max(px + m.shape[1] for m, px, _ in pieces) - left
+    height = max(py + m.shape[0] for m, _, py in pieces) - top
+    mask = np.zeros((height, width), np.uint8)
+    for m, px, py in pieces:
+        region = mask[py - top : py - top + m.shape[0], px - left : px - left + m.shape[1]]
+        np.maximum(region, m, out=region)
+    return _margin_and_stroke(mask, size, stroke)
 
 
 def _crop_pad(mask: np.ndarray, rng: np.random.Generator, padding: tuple[int, int]
@@ -71,10 +117,16 @@ def render_line(text: str, font: FontSpec, cls: int, rng: np.random.Generator,
     """Draw ``text`` in ``font`` and degrade it like a scan or photo of class ``cls``."""
     r, d = params.render, params.degrade
     handwritten = cls == 1
-    size = int(rng.integers(r.font_size[0], r.font_size[1] + 1))
-    size = max(6, round(size * X_HEIGHT_SHARE / _x_height_ratio(str(font.path))))
+    nominal = int(rng.integers(r.font_size[0], r.font_size[1] + 1))
+    size = max(6, round(nominal * X_HEIGHT_SHARE / _x_height_ratio(str(font.path))))
     stroke = int(rng.integers(r.stroke[0], r.stroke[1] + 1))
-    mask = draw_mask(text, font, size, stroke)
+    if stroke < 0 and nominal < THIN_MIN_SIZE:  # by x-height: script fonts' large em sizes
+        stroke = 0                               # hide hairlines that thinning would erase
+    jitter = rng.uniform(*r.glyph_jitter) if handwritten and r.glyph_jitter[1] > 0 else 0.0
+    if jitter > 0:
+        mask = draw_jittered_mask(text, font, size, stroke, rng, jitter)
+    else:
+        mask = draw_mask(text, font, size, stroke)
     mask = degrade.warp(mask, rng, d, handwritten)
     lo, hi = d.wobble_px
     amplitude = rng.uniform(lo, hi) if handwritten else rng.uniform(lo, lo + (hi - lo) * 0.3)
