@@ -60,7 +60,7 @@ class RenderParams(Section):
     jpeg_fraction: float = Field(0.4, ge=0, le=1, description="Share saved as JPEG (else PNG).")
     jpeg_quality: IntRange = Field((35, 95), description="JPEG quality range.")
     glyph_jitter: Range = Field(
-        (0.3, 1.0),
+        (0.0, 0.0),
         description="Handwritten lines only: per-letter size, baseline and spacing jitter, "
         "drawn per line from this range (0 = the font's regular layout; 1 = size +-10%, "
         "baseline sd 3.5% of the size, spacing -6..+4%).",

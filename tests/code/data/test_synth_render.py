@@ -81,8 +81,8 @@ def test_glyph_jitter_leaves_printed_lines_byte_identical() -> None:
     registry = FontRegistry.load(FONTS, MODERN_RUSSIAN)
     printed = next(f for f in registry.fonts if f.cls == 0)
     handwritten = next(f for f in registry.fonts if f.cls == 1)
-    on = SynthParams()
-    off = SynthParams.model_validate({"render": {"glyph_jitter": [0.0, 0.0]}})
+    on = SynthParams.model_validate({"render": {"glyph_jitter": [0.3, 1.0]}})
+    off = SynthParams()
     draw = lambda font, params: render_line(  # noqa: E731
         "Съешь ещё", font, font.cls, np.random.default_rng(5), params).image
     assert np.array_equal(draw(printed, on), draw(printed, off))
