@@ -7,6 +7,7 @@ from collections.abc import Sequence
 
 import click
 import typer
+from rich.markup import escape
 
 from crnn_ocr.cli import common
 from crnn_ocr.config import ConfigError
@@ -42,7 +43,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         app(args=list(argv) if argv is not None else None, standalone_mode=False)
     except (ConfigError, CrnnOcrError, FileNotFoundError) as exc:
-        common.console.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
+        # escape: messages quote file names and ranges like "[low, high]", not markup
+        common.console.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False,
+                             soft_wrap=True)
         return 2 if isinstance(exc, ConfigError) else 1
     except click.exceptions.Exit as exc:
         return int(exc.exit_code or 0)
