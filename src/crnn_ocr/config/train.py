@@ -58,6 +58,15 @@ class FitParams(Section):
     )
     lr_plateau_factor: float = Field(0.5, gt=0, lt=1, description="LR multiplier on plateau.")
     min_learning_rate: float = Field(1e-6, ge=0, description="Lower bound of the LR schedule.")
+    lr_schedule: Literal["plateau", "cosine"] = Field(
+        "plateau",
+        description="plateau: ReduceLROnPlateau on val_loss; cosine: linear warm-up from "
+        "min_learning_rate, then cosine decay from learning_rate to min_learning_rate at the "
+        "end of the last epoch (set `epochs` to what the time budget allows).",
+    )
+    warmup_epochs: float = Field(
+        0.0, ge=0, description="cosine only: epochs of linear warm-up (fractions allowed)."
+    )
     steps_per_epoch: int | None = Field(
         None, gt=0, description="Cap on training steps per epoch (None = the whole split)."
     )
@@ -65,6 +74,13 @@ class FitParams(Section):
         None, description="Shuffle seed; None = the global `seed`."
     )
     augment: AugmentParams = Field(default_factory=AugmentParams)  # type: ignore[arg-type]
+
+    @model_validator(mode="after")
+    def _warmup_within_training(self) -> FitParams:
+        if self.lr_schedule == "cosine" and self.warmup_epochs >= self.epochs:
+            raise ValueError(f"warmup_epochs ({self.warmup_epochs}) must be below epochs "
+                             f"({self.epochs}): the cosine decay needs steps left")
+        return self
 
 
 class ClassifierParams(FitParams):

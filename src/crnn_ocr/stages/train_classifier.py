@@ -60,14 +60,20 @@ def run(
     """Train, score on the test split (and the real sample when present), log, register."""
     from crnn_ocr.models.classifier import build_classifier, compile_classifier
     from crnn_ocr.training.classifier_eval import score_store
-    from crnn_ocr.training.fit import configure_tensorflow, fit_model, make_optimizer, training_run
+    from crnn_ocr.training.fit import (
+        configure_tensorflow,
+        fit_model,
+        make_optimizer,
+        steps_per_epoch,
+        training_run,
+    )
 
     cfg = params.train.classifier
     configure_tensorflow(params.train.threads, params.seed)
     store, datasets = _datasets(params, paths)
     shape = tuple(store.image_shape)
     model = build_classifier(cfg, shape)  # type: ignore[arg-type]
-    compile_classifier(model, make_optimizer(cfg))
+    compile_classifier(model, make_optimizer(cfg, steps_per_epoch(cfg, store.size("train"))))
     logged = {
         **flatten(cfg.model_dump(mode="json"), "train.classifier"),
         **flatten(params.preprocess.model_dump(mode="json"), "preprocess"),

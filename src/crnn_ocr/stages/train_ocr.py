@@ -68,7 +68,13 @@ def run(params: Params, paths: Paths, register: bool = True) -> TrainOcrResult:
     from crnn_ocr.models.crnn import build_crnn, time_steps
     from crnn_ocr.models.ctc import CtcLoss
     from crnn_ocr.stages import ocr_data
-    from crnn_ocr.training.fit import configure_tensorflow, fit_model, make_optimizer, training_run
+    from crnn_ocr.training.fit import (
+        configure_tensorflow,
+        fit_model,
+        make_optimizer,
+        steps_per_epoch,
+        training_run,
+    )
 
     cfg = params.train.ocr
     configure_tensorflow(params.train.threads, params.seed)
@@ -78,7 +84,8 @@ def run(params: Params, paths: Paths, register: bool = True) -> TrainOcrResult:
     model = build_crnn(cfg.model, (width, height, 1), alphabet.num_classes)
     steps = time_steps(model)
     ocr_data.check_labels_fit(store, ("train", "val"), steps)
-    model.compile(optimizer=make_optimizer(cfg), loss=CtcLoss(alphabet.blank))
+    epoch_steps = steps_per_epoch(cfg, store.size("train"))
+    model.compile(optimizer=make_optimizer(cfg, epoch_steps), loss=CtcLoss(alphabet.blank))
     seed = params.seed if cfg.shuffle_seed is None else cfg.shuffle_seed
     train = ocr_data.dataset(store, "train", cfg.batch_size, shuffle=True, seed=seed,
                              repeat=cfg.steps_per_epoch is not None, augment=cfg.augment)

@@ -34,13 +34,14 @@ class MlflowMetrics(keras.callbacks.Callback):
 class FitState(keras.callbacks.Callback):
     """Persist what ``BackupAndRestore`` does not: early-stopping and LR-plateau counters,
     the best weights so far, the LR and the whole history, so a resumed run behaves as if it
-    had never stopped. Must come after those two callbacks in the list."""
+    had never stopped. Must come after those two callbacks in the list. Without ``plateau``
+    (a scheduled LR) the LR is left to the schedule, which follows the restored step count."""
 
     def __init__(
         self,
         folder: Path,
         early_stopping: keras.callbacks.EarlyStopping,
-        plateau: keras.callbacks.ReduceLROnPlateau,
+        plateau: keras.callbacks.ReduceLROnPlateau | None,
         initial_epoch: int = 0,
     ) -> None:
         super().__init__()
@@ -63,9 +64,10 @@ class FitState(keras.callbacks.Callback):
         if self.best_file.is_file():
             with np.load(self.best_file, allow_pickle=False) as stored:
                 self.es.best_weights = [stored[f"w{i}"] for i in range(len(stored.files))]
-        self.plateau.wait, self.plateau.best = pl["wait"], pl["best"]
-        self.plateau.cooldown_counter = pl["cooldown_counter"]
-        self.model.optimizer.learning_rate = state["learning_rate"]
+        if self.plateau is not None and pl is not None:
+            self.plateau.wait, self.plateau.best = pl["wait"], pl["best"]
+            self.plateau.cooldown_counter = pl["cooldown_counter"]
+            self.model.optimizer.learning_rate = state["learning_rate"]
 
     def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
         logs = {"learning_rate": current_lr(self.model), **(logs or {})}
@@ -82,7 +84,7 @@ class FitState(keras.callbacks.Callback):
             "early_stopping": {
                 "wait": self.es.wait, "best": _num(self.es.best), "best_epoch": self.es.best_epoch
             },
-            "plateau": {
+            "plateau": None if self.plateau is None else {
                 "wait": self.plateau.wait,
                 "best": _num(self.plateau.best),
                 "cooldown_counter": self.plateau.cooldown_counter,

@@ -74,11 +74,42 @@ def configure_tensorflow(threads: int, seed: int) -> None:
     keras.utils.set_random_seed(seed)
 
 
-def make_optimizer(cfg: FitParams) -> keras.optimizers.Optimizer:
-    """The optimizer named in params (a closed Literal set, never an arbitrary attribute)."""
+def steps_per_epoch(cfg: FitParams, train_size: int) -> int:
+    """Training steps of one epoch: the cap when set, else every (partial) batch once."""
+    return cfg.steps_per_epoch or max(1, -(-train_size // cfg.batch_size))
+
+
+def learning_rate(
+    cfg: FitParams, epoch_steps: int | None = None
+) -> float | keras.optimizers.schedules.LearningRateSchedule:
+    """A constant (ReduceLROnPlateau adjusts it) or, for ``cosine``, a per-step schedule.
+
+    The schedule is a function of the optimizer's step counter, which the weights backup
+    keeps, so a resumed training continues the curve where the killed one left it.
+    """
     import keras
 
-    lr = cfg.learning_rate
+    if cfg.lr_schedule == "plateau":
+        return cfg.learning_rate
+    if not epoch_steps:
+        raise ValueError("the cosine LR schedule needs the number of steps per epoch")
+    warmup = round(cfg.warmup_epochs * epoch_steps)
+    floor = min(cfg.min_learning_rate, cfg.learning_rate)
+    return keras.optimizers.schedules.CosineDecay(
+        initial_learning_rate=floor if warmup else cfg.learning_rate,
+        decay_steps=max(1, cfg.epochs * epoch_steps - warmup),
+        alpha=floor / cfg.learning_rate,
+        warmup_target=cfg.learning_rate if warmup else None,
+        warmup_steps=warmup,
+    )
+
+
+def make_optimizer(cfg: FitParams, epoch_steps: int | None = None) -> keras.optimizers.Optimizer:
+    """The optimizer named in params (a closed Literal set, never an arbitrary attribute);
+    ``epoch_steps`` (see ``steps_per_epoch``) is required by the cosine schedule."""
+    import keras
+
+    lr = learning_rate(cfg, epoch_steps)
     builders = {
         "adam": lambda: keras.optimizers.Adam(lr),
         "adamw": lambda: keras.optimizers.AdamW(lr, weight_decay=cfg.weight_decay),
@@ -137,7 +168,8 @@ def fit_model(
 ) -> FitResult:
     """Fit a compiled ``model``; resumable, logged to ``session.run_id`` every epoch.
 
-    ``EarlyStopping(restore_best_weights=True)`` and ``ReduceLROnPlateau`` watch ``val_loss``.
+    ``EarlyStopping(restore_best_weights=True)`` and, for the ``plateau`` LR schedule,
+    ``ReduceLROnPlateau`` watch ``val_loss`` (the ``cosine`` schedule lives in the optimizer).
     When an earlier call already finished the fit (killed while logging artifacts), the final
     weights are loaded and no epoch is repeated.
     """
@@ -172,11 +204,11 @@ def fit_model(
     plateau = keras.callbacks.ReduceLROnPlateau(
         monitor="val_loss", factor=cfg.lr_plateau_factor, patience=cfg.lr_plateau_patience,
         min_lr=cfg.min_learning_rate,
-    )
+    ) if cfg.lr_schedule == "plateau" else None
     state = FitState(folder, early, plateau, initial_epoch)
     callbacks: list[keras.callbacks.Callback] = [
         early,
-        plateau,
+        *([plateau] if plateau else []),
         state,
         # Saves weights + optimizer + epoch after FitState wrote its counters.
         keras.callbacks.BackupAndRestore(

@@ -124,3 +124,51 @@ def test_checkpoint_of_other_params_is_not_resumed(project, tiny_datasets) -> No
 
     with training_run(project, "exp", ckpt, "run", changed, {}) as session:
         assert session.resumed and session.run_id == second_id
+
+
+COSINE = CFG.model_copy(update={
+    "epochs": 4, "lr_schedule": "cosine", "warmup_epochs": 1.0, "learning_rate": 0.01,
+    "min_learning_rate": 1e-4, "early_stopping_patience": 4,
+})
+
+
+def _cosine_model(cfg: ClassifierParams, train) -> keras.Model:
+    model = build_classifier(cfg, (16, 64))
+    compile_classifier(model, make_optimizer(cfg, int(train.cardinality())))
+    return model
+
+
+def test_cosine_schedule_warms_up_then_decays_to_the_floor(project, tiny_datasets) -> None:
+    train, val = tiny_datasets
+    with training_run(project, "exp", project.models / "c", "run", {}, {}) as session:
+        result = fit_model(session, _cosine_model(COSINE, train), train, val, COSINE, verbose=0)
+    lrs = result.history["learning_rate"]
+    assert lrs[0] == pytest.approx(0.01)  # warm-up ends with the first epoch
+    assert lrs[0] > lrs[1] > lrs[2] > lrs[3]
+    assert lrs[3] == pytest.approx(1e-4)  # the floor at the end of the last epoch
+
+
+def test_resumed_cosine_training_continues_the_same_curve(project, tiny_datasets) -> None:
+    """The schedule follows the restored step count: a killed-and-resumed run's LRs match."""
+    train, val = tiny_datasets
+    with training_run(project, "exp", project.models / "a", "run", {}, {}) as session:
+        straight = fit_model(session, _cosine_model(COSINE, train), train, val, COSINE,
+                             verbose=0)
+    ckpt = project.models / "b"
+    with pytest.raises(RuntimeError, match="interrupted"), training_run(
+        project, "exp", ckpt, "run", {}, {}
+    ) as session:
+        fit_model(session, _cosine_model(COSINE, train), train, val, COSINE, [Interrupt(2)],
+                  verbose=0)
+    with training_run(project, "exp", ckpt, "run", {}, {}) as session:
+        resumed = fit_model(session, _cosine_model(COSINE, train), train, val, COSINE,
+                            verbose=0)
+    assert resumed.initial_epoch == 2
+    assert resumed.history["learning_rate"] == pytest.approx(straight.history["learning_rate"])
+
+
+def test_cosine_needs_steps_and_room_after_warmup() -> None:
+    with pytest.raises(ValueError, match="steps per epoch"):
+        make_optimizer(COSINE)
+    with pytest.raises(ValueError, match="warmup_epochs"):
+        FitParams(epochs=2, lr_schedule="cosine", warmup_epochs=2)
