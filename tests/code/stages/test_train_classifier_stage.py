@@ -74,6 +74,22 @@ def test_stage_trains_logs_registers_and_writes_reports(project: Paths) -> None:
     assert info.signature is not None and info.saved_input_example_info is not None
 
 
+def test_cosine_schedule_runs_through_the_stage(project: Paths) -> None:
+    """The stage sizes the schedule from the train split: the LR reaches the floor at the end
+    of the last epoch, and the saved model (optimizer with its schedule) loads in safe mode."""
+    cosine = {"lr_schedule": "cosine", "epochs": 3, "warmup_epochs": 0.5, "learning_rate": 0.01,
+              "min_learning_rate": 1e-4, "early_stopping_patience": 3}
+    cfg = {**TINY, "train": {**TINY["train"],
+                             "classifier": {**TINY["train"]["classifier"], **cosine}}}
+    result = train_classifier.run(Params.model_validate(cfg), project, register=False)
+    history = mlflow.MlflowClient().get_metric_history(result.run_id, "learning_rate")
+    lrs = [m.value for m in sorted(history, key=lambda m: m.step)]
+    assert len(lrs) == 3 and lrs[0] > lrs[1] > lrs[2]
+    assert lrs[2] == pytest.approx(1e-4)
+    model = keras.saving.load_model(result.model_path, safe_mode=True)
+    assert model.optimizer.get_config()["learning_rate"]["class_name"] == "CosineDecay"
+
+
 def test_missing_store_is_a_clear_error(tmp_path: Path) -> None:
     with pytest.raises(DataError, match="index.json"):
         train_classifier.run(Params.model_validate(TINY), Paths.from_root(tmp_path))
