@@ -107,6 +107,10 @@ def run(params: Params, paths: Paths, register: bool = True) -> TrainOcrResult:
         extra: list[Any] = [text_metrics]
         if cfg.time_budget_minutes:
             extra.append(TimeBudget(cfg.time_budget_minutes))
+            if cfg.lr_schedule == "cosine":
+                log.warning("train.ocr.time_budget_minutes may stop training before the cosine "
+                            "schedule has decayed (it ends with epoch %d): fit epochs to the "
+                            "budget instead", cfg.epochs)
         fitted = fit_model(session, model, train, val, cfg, extra_callbacks=extra)
         history = {**fitted.history, **text_metrics.history}
         readings = predict_texts(model, val_images[: cfg.sample_sheet_lines], alphabet)
