@@ -73,7 +73,7 @@ def run(
     store, datasets = _datasets(params, paths)
     shape = tuple(store.image_shape)
     model = build_classifier(cfg, shape)  # type: ignore[arg-type]
-    compile_classifier(model, make_optimizer(cfg, steps_per_epoch(cfg, store.size("train"))))
+    compile_classifier(model, make_optimizer(cfg, steps_per_epoch(cfg, datasets["train"])))
     logged = {
         **flatten(cfg.model_dump(mode="json"), "train.classifier"),
         **flatten(params.preprocess.model_dump(mode="json"), "preprocess"),

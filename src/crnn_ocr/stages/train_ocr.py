@@ -84,11 +84,11 @@ def run(params: Params, paths: Paths, register: bool = True) -> TrainOcrResult:
     model = build_crnn(cfg.model, (width, height, 1), alphabet.num_classes)
     steps = time_steps(model)
     ocr_data.check_labels_fit(store, ("train", "val"), steps)
-    epoch_steps = steps_per_epoch(cfg, store.size("train"))
-    model.compile(optimizer=make_optimizer(cfg, epoch_steps), loss=CtcLoss(alphabet.blank))
     seed = params.seed if cfg.shuffle_seed is None else cfg.shuffle_seed
     train = ocr_data.dataset(store, "train", cfg.batch_size, shuffle=True, seed=seed,
                              repeat=cfg.steps_per_epoch is not None, augment=cfg.augment)
+    optimizer = make_optimizer(cfg, steps_per_epoch(cfg, train))
+    model.compile(optimizer=optimizer, loss=CtcLoss(alphabet.blank))
     val = ocr_data.dataset(store, "val", cfg.batch_size)
     val_images, val_texts = ocr_data.take_lines(store, "val", cfg.val_decode_lines)
     text_metrics = ValTextMetrics(val_images, val_texts, alphabet)

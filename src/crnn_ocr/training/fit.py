@@ -74,9 +74,15 @@ def configure_tensorflow(threads: int, seed: int) -> None:
     keras.utils.set_random_seed(seed)
 
 
-def steps_per_epoch(cfg: FitParams, train_size: int) -> int:
-    """Training steps of one epoch: the cap when set, else every (partial) batch once."""
-    return cfg.steps_per_epoch or max(1, -(-train_size // cfg.batch_size))
+def steps_per_epoch(cfg: FitParams, train: tf.data.Dataset) -> int:
+    """Training steps of one epoch: the cap when set, else the batches of one pass over
+    ``train`` (its cardinality, which ``arrays.make_dataset`` asserts)."""
+    if cfg.steps_per_epoch:
+        return cfg.steps_per_epoch
+    batches = int(train.cardinality())
+    if batches < 1:
+        raise ValueError(f"cannot size an epoch: the training dataset's cardinality is {batches}")
+    return batches
 
 
 def learning_rate(

@@ -10,7 +10,7 @@ import pytest
 
 from crnn_ocr.config.train import ClassifierParams, FitParams
 from crnn_ocr.models.classifier import build_classifier, compile_classifier
-from crnn_ocr.training.fit import fit_model, make_optimizer, training_run
+from crnn_ocr.training.fit import fit_model, make_optimizer, steps_per_epoch, training_run
 
 
 def _model(cfg: ClassifierParams) -> keras.Model:
@@ -134,7 +134,7 @@ COSINE = CFG.model_copy(update={
 
 def _cosine_model(cfg: ClassifierParams, train) -> keras.Model:
     model = build_classifier(cfg, (16, 64))
-    compile_classifier(model, make_optimizer(cfg, int(train.cardinality())))
+    compile_classifier(model, make_optimizer(cfg, steps_per_epoch(cfg, train)))
     return model
 
 
