@@ -113,9 +113,11 @@ def run(params: Params, paths: Paths, register: bool = True) -> TrainOcrResult:
                             "budget instead", cfg.epochs)
         fitted = fit_model(session, model, train, val, cfg, extra_callbacks=extra)
         history = {**fitted.history, **text_metrics.history}
-        readings = predict_texts(model, val_images[: cfg.sample_sheet_lines], alphabet)
-        final = {k: v[-1] for k, v in text_metrics.history.items() if v}
-        final["epochs"] = float(fitted.epochs_done)
+        # The model now holds the best epoch's weights (by val_loss), not the last epoch's:
+        # score what is saved rather than copying the last epoch's val metrics.
+        readings = predict_texts(model, val_images, alphabet)
+        final = final_metrics(val_texts, readings, fitted.epochs_done, fitted.best_epoch)
+        readings = readings[: cfg.sample_sheet_lines]
         mlflow_store.log_metrics(session.run_id, final, step=fitted.epochs_done)
         reports = _write_reports(paths, history, final, val_images, val_texts, readings)
         saved = _save_model(model, alphabet, paths, session.run_id, steps)
@@ -132,6 +134,20 @@ def run(params: Params, paths: Paths, register: bool = True) -> TrainOcrResult:
         initial_epoch=fitted.initial_epoch,
         epochs_done=fitted.epochs_done,
     )
+
+
+def final_metrics(truths: list[str], readings: list[Any], epochs_done: int,
+                  best_epoch: int | None) -> dict[str, float]:
+    """Val CER/WER/exact match of the fitted model's ``readings``, with the epoch counts."""
+    from crnn_ocr.core.metrics import score
+
+    final = {"epochs": float(epochs_done)}
+    if best_epoch is not None:
+        final["best_epoch"] = float(best_epoch + 1)
+    if truths:
+        s = score(truths, [r.text for r in readings])
+        final.update(val_cer=s.cer, val_wer=s.wer, val_exact_match=s.exact_match)
+    return final
 
 
 def _write_reports(

@@ -75,6 +75,7 @@ def test_train_then_evaluate_logs_registers_and_reports(project: Paths, tmp_path
     assert {p.name for p in folder.iterdir()} >= {"model.keras", "alphabet.json", "model.json"}
     assert (result.report_dir / "learning_curves.png").stat().st_size > 0
     assert (result.report_dir / "sample_predictions.png").stat().st_size > 0
+    assert_val_metrics_score_the_saved_model(project, result)
 
     extra = real_like_folder(tmp_path / "real")
     ev = evaluate.run(tiny_params(), project, extra=extra)
@@ -97,6 +98,36 @@ def test_train_then_evaluate_logs_registers_and_reports(project: Paths, tmp_path
     assert {"alphabet.json", "reports", "evaluate"} <= artifacts
     version = client.get_model_version_by_alias("crnn-ocr-recognizer", "challenger")
     assert str(version.version) == result.model_version
+
+
+def assert_val_metrics_score_the_saved_model(
+    paths: Paths, result: train_ocr.TrainOcrResult
+) -> None:
+    """The reported val CER is that of the saved (best-epoch) weights, not of the last epoch."""
+    import keras
+
+    from crnn_ocr.arrays import ArrayStore
+    from crnn_ocr.core.metrics import score
+    from crnn_ocr.evaluation.val_callback import predict_texts
+    from crnn_ocr.stages.ocr_data import take_lines
+
+    store = ArrayStore(paths.arrays)
+    images, texts = take_lines(store, "val", TINY["train"]["ocr"]["val_decode_lines"])
+    model = keras.models.load_model(result.model_dir / train_ocr.MODEL_FILE, safe_mode=True)
+    readings = predict_texts(model, images, store.alphabet)
+    assert result.val_cer == pytest.approx(score(texts, [r.text for r in readings]).cer)
+    metrics = json.loads((result.report_dir / "metrics.json").read_text())
+    assert metrics["val_cer"] == pytest.approx(result.val_cer)
+
+
+def test_final_metrics_score_the_given_readings_and_name_the_best_epoch() -> None:
+    from crnn_ocr.models.ctc import Reading
+
+    readings = [Reading("мир", 0.9), Reading("дом", 0.8)]
+    final = train_ocr.final_metrics(["мир", "дым"], readings, epochs_done=10, best_epoch=7)
+    assert final == pytest.approx({"epochs": 10.0, "best_epoch": 8.0, "val_cer": 1 / 6,
+                                   "val_wer": 0.5, "val_exact_match": 0.5})
+    assert train_ocr.final_metrics([], [], 3, None) == {"epochs": 3.0}
 
 
 def test_labels_too_long_for_the_model_are_named_before_training(project: Paths) -> None:
