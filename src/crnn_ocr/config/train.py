@@ -50,6 +50,11 @@ class FitParams(Section):
     optimizer: Optimizer = Field("adam", description="Keras optimizer by name.")
     learning_rate: float = Field(1e-3, gt=0, description="Initial learning rate.")
     weight_decay: float = Field(0.0, ge=0, description="Decoupled weight decay (adamw only).")
+    gradient_clip_norm: float | None = Field(
+        None, gt=0, description="Rescale each step's gradients to at most this global L2 norm "
+        "(Keras global_clipnorm; None = no clipping): guards against the loss spikes of a high "
+        "learning rate.",
+    )
     early_stopping_patience: int = Field(
         3, ge=1, description="Epochs without val_loss improvement before stopping."
     )

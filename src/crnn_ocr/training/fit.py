@@ -116,11 +116,12 @@ def make_optimizer(cfg: FitParams, epoch_steps: int | None = None) -> keras.opti
     import keras
 
     lr = learning_rate(cfg, epoch_steps)
+    clip = {"global_clipnorm": cfg.gradient_clip_norm}
     builders = {
-        "adam": lambda: keras.optimizers.Adam(lr),
-        "adamw": lambda: keras.optimizers.AdamW(lr, weight_decay=cfg.weight_decay),
-        "rmsprop": lambda: keras.optimizers.RMSprop(lr),
-        "sgd": lambda: keras.optimizers.SGD(lr, momentum=0.9),
+        "adam": lambda: keras.optimizers.Adam(lr, **clip),
+        "adamw": lambda: keras.optimizers.AdamW(lr, weight_decay=cfg.weight_decay, **clip),
+        "rmsprop": lambda: keras.optimizers.RMSprop(lr, **clip),
+        "sgd": lambda: keras.optimizers.SGD(lr, momentum=0.9, **clip),
     }
     return builders[cfg.optimizer]()
 

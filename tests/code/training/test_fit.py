@@ -29,6 +29,27 @@ def test_every_optimizer_name_builds(name: str) -> None:
     assert float(keras.ops.convert_to_numpy(opt.learning_rate)) == pytest.approx(0.01)
 
 
+@pytest.mark.parametrize("name", ["adam", "adamw", "rmsprop", "sgd"])
+def test_gradient_clip_norm_reaches_every_optimizer(name: str) -> None:
+    opt = make_optimizer(FitParams(optimizer=name, gradient_clip_norm=5.0))
+    assert opt.global_clipnorm == 5.0
+    assert make_optimizer(FitParams(optimizer=name)).global_clipnorm is None
+
+
+def test_gradient_clip_norm_bounds_the_step() -> None:
+    import numpy as np
+
+    def sgd_step(clip: float | None) -> float:
+        opt = make_optimizer(FitParams(optimizer="sgd", learning_rate=1.0,
+                                       gradient_clip_norm=clip))
+        var = keras.Variable(np.zeros(4, np.float32))
+        opt.apply_gradients([(keras.ops.convert_to_tensor(np.full(4, 1e-3, np.float32)), var)])
+        return float(np.linalg.norm(keras.ops.convert_to_numpy(var)))
+
+    assert sgd_step(None) == pytest.approx(2e-3)  # |g| = 2e-3, lr 1
+    assert sgd_step(1e-4) == pytest.approx(1e-4)
+
+
 def test_fit_logs_params_metrics_and_tags(project, tiny_datasets) -> None:
     train, val = tiny_datasets
     ckpt = project.models / "m" / "checkpoints"
