@@ -29,6 +29,12 @@ def predict_texts(
     return out
 
 
+def val_text_metrics(truths: Sequence[str], readings: Sequence[Any]) -> dict[str, float]:
+    """``val_cer``, ``val_wer`` and ``val_exact_match`` of ``readings`` against ``truths``."""
+    s = score(truths, [r.text for r in readings])
+    return {"val_cer": s.cer, "val_wer": s.wer, "val_exact_match": s.exact_match}
+
+
 class ValTextMetrics(keras.callbacks.Callback):
     """Adds ``val_cer``/``val_wer``/``val_exact_match`` to the history and to the MLflow run.
 
@@ -53,8 +59,7 @@ class ValTextMetrics(keras.callbacks.Callback):
         if not len(self.images):
             return
         readings = predict_texts(self.model, self.images, self.alphabet, self.batch_size)
-        s = score(self.truths, [r.text for r in readings])
-        metrics = {"val_cer": s.cer, "val_wer": s.wer, "val_exact_match": s.exact_match}
+        metrics = val_text_metrics(self.truths, readings)
         for key, value in metrics.items():
             self.history.setdefault(key, []).append(float(value))
         if logs is not None:
@@ -63,7 +68,8 @@ class ValTextMetrics(keras.callbacks.Callback):
             from crnn_ocr.tracking import mlflow_store
 
             mlflow_store.log_metrics(self.run_id, metrics, step=epoch)
-        log.info("epoch %d: val_cer %.4f, val_wer %.4f", epoch + 1, s.cer, s.wer)
+        log.info("epoch %d: val_cer %.4f, val_wer %.4f", epoch + 1, metrics["val_cer"],
+                 metrics["val_wer"])
 
 
 class TimeBudget(keras.callbacks.Callback):

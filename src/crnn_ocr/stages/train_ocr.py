@@ -139,14 +139,13 @@ def run(params: Params, paths: Paths, register: bool = True) -> TrainOcrResult:
 def final_metrics(truths: list[str], readings: list[Any], epochs_done: int,
                   best_epoch: int | None) -> dict[str, float]:
     """Val CER/WER/exact match of the fitted model's ``readings``, with the epoch counts."""
-    from crnn_ocr.core.metrics import score
+    from crnn_ocr.evaluation.val_callback import val_text_metrics
 
     final = {"epochs": float(epochs_done)}
     if best_epoch is not None:
         final["best_epoch"] = float(best_epoch + 1)
     if truths:
-        s = score(truths, [r.text for r in readings])
-        final.update(val_cer=s.cer, val_wer=s.wer, val_exact_match=s.exact_match)
+        final.update(val_text_metrics(truths, readings))
     return final
 
 
