@@ -3,7 +3,11 @@
 Untrained weights run at the same speed as trained ones, so this needs no data:
 
     .venv/bin/python benchmarks/bench_ocr_inference.py [--presets cpu seed] [--batches 5]
-        [--threads 2] [--strategy greedy] [-S train.ocr.model.lstm_units=96]
+        [--threads 2] [--strategy greedy] [--backends keras litert] [--xla]
+        [-S train.ocr.model.lstm_units=96]
+
+keras runs the model as a TensorFlow graph (optionally XLA-compiled), litert as its LiteRT copy
+with the LSTMs unrolled (crnn_ocr.inference.litert; converted once per run, not timed).
 
 Target: >= 500 lines/s for the cpu preset on 2 cores (greedy decoding included).
 """
@@ -12,13 +16,23 @@ from __future__ import annotations
 
 import argparse
 import time
+from pathlib import Path
 
 import numpy as np
 
 
 def bench(
-    preset: str, sets: list[str], batches: int, batch_size: int, strategy: str, jit: bool
+    preset: str,
+    sets: list[str],
+    batches: int,
+    batch_size: int,
+    strategy: str,
+    jit: bool,
+    backend: str,
+    threads: int,
 ) -> None:
+    import tempfile
+
     import keras
     import tensorflow as tf
 
@@ -32,7 +46,13 @@ def bench(
     pre, cfg = params.preprocess, params.train.ocr
     alphabet = Alphabet.from_charset(MODERN_RUSSIAN)
     model = build_crnn(cfg.model, (pre.width, pre.height, 1), alphabet.num_classes)
-    predict = tf.function(lambda x: model(x, training=False), jit_compile=jit)
+    if backend == "litert":
+        from crnn_ocr.inference import litert
+
+        with tempfile.TemporaryDirectory() as cache:
+            predict = litert.LiteRtFunction(litert.flatbuffer(model, Path(cache)), threads)
+    else:
+        predict = tf.function(lambda x: model(x, training=False), jit_compile=jit)
     rng = np.random.default_rng(0)
     images = (rng.random((batch_size, pre.width, pre.height, 1)) > 0.9).astype(np.float32)
     decode(np.asarray(predict(images)), alphabet, strategy)  # warm-up: tracing, allocations
@@ -47,7 +67,8 @@ def bench(
     lines = batches * batch_size
     print(
         f"preset={preset} input={pre.width}x{pre.height} params={model.count_params():,} "
-        f"time_steps={time_steps(model)} batch={batch_size} strategy={strategy} xla={jit}: "
+        f"time_steps={time_steps(model)} batch={batch_size} strategy={strategy} "
+        f"backend={backend}{' xla' if jit and backend == 'keras' else ''}: "
         f"{lines / (model_s + decode_s):.0f} lines/s "
         f"(model {lines / model_s:.0f} lines/s, decode {lines / decode_s:.0f} lines/s)",
         flush=True,
@@ -62,7 +83,9 @@ def main() -> None:
     parser.add_argument("--batch-size", type=int, default=64)
     parser.add_argument("--threads", type=int, default=2, help="TF intra/inter-op threads.")
     parser.add_argument("--strategy", choices=["greedy", "beam_search"], default="greedy")
-    parser.add_argument("--xla", action="store_true", help="Compile the model with XLA.")
+    parser.add_argument("--xla", action="store_true", help="keras backend: compile with XLA.")
+    parser.add_argument("--backends", nargs="+", choices=["keras", "litert"],
+                        default=["keras", "litert"])
     parser.add_argument("-S", "--set", dest="sets", action="append", default=[])
     args = parser.parse_args()
 
@@ -71,7 +94,9 @@ def main() -> None:
     tf.config.threading.set_intra_op_parallelism_threads(args.threads)
     tf.config.threading.set_inter_op_parallelism_threads(args.threads)
     for preset in args.presets:
-        bench(preset, args.sets, args.batches, args.batch_size, args.strategy, args.xla)
+        for backend in args.backends:
+            bench(preset, args.sets, args.batches, args.batch_size, args.strategy, args.xla,
+                  backend, args.threads)
 
 
 if __name__ == "__main__":

@@ -7,6 +7,11 @@ Then it times each part alone so a slow part is easy to find.
     .venv/bin/python benchmarks/bench_predict.py                      # cpu preset, random init
     .venv/bin/python benchmarks/bench_predict.py --model models:/crnn-ocr@champion
     .venv/bin/python benchmarks/bench_predict.py --images ../shared/data/real/images --n 2048
+    .venv/bin/python benchmarks/bench_predict.py --backends litert   # one backend only
+
+Both inference backends (keras: TensorFlow; litert: the LiteRT copies with unrolled LSTMs) run
+on the same files in one run, and the ratio is printed. The first litert run of a model version
+converts it (not timed: the warm-up batch).
 
 Without --model the models are the cpu preset's, built by the real builders with RANDOM
 weights: the speed is the same as trained models' (same layers, same shapes; greedy CTC
@@ -59,64 +64,76 @@ def main() -> None:
     parser.add_argument("--images", type=Path, help="folder of line images (default: synthetic)")
     parser.add_argument("--n", type=int, default=2048, help="lines to read")
     parser.add_argument("--batch-size", type=int, default=64)
+    parser.add_argument("--backends", nargs="+", choices=["keras", "litert"],
+                        default=["keras", "litert"], help="inference backends to time")
     args = parser.parse_args()
 
     from crnn_ocr import Recognizer
     from crnn_ocr.config import load_params
     from crnn_ocr.core.codec import MODERN_RUSSIAN, Alphabet
     from crnn_ocr.inference.bundle import build_untrained_bundle
-    from crnn_ocr.inference.images import read_image
     from crnn_ocr.paths import Paths
 
     with tempfile.TemporaryDirectory(prefix="bench-predict-") as tmp:
         work = Path(tmp)
-        if args.model:
-            recognizer = Recognizer.load(args.model, batch_size=args.batch_size)
-            source = args.model
-        else:
+        model = args.model
+        source = model
+        if not model:
             params = load_params(Paths.from_root().params_file, [f"preset={args.preset}"])
-            bundle = build_untrained_bundle(
-                params, work / "bundle", Alphabet.from_charset(MODERN_RUSSIAN)
-            )
-            recognizer = Recognizer.from_bundle(bundle, batch_size=args.batch_size)
+            model = work / "bundle"
+            build_untrained_bundle(params, model, Alphabet.from_charset(MODERN_RUSSIAN))
             source = f"{args.preset} preset, RANDOM weights"
         if args.images:
             paths = sorted(p for p in args.images.iterdir() if p.is_file())[: args.n]
         else:
             (work / "lines").mkdir()
             paths = write_lines(work / "lines", args.n)
-        pre = recognizer.preprocess
-        print(f"model: {source}; input {pre.height}x{pre.width}; batch {recognizer.batch_size}; "
-              f"{os.cpu_count()} cores; {recognizer.workers} decode threads; {len(paths)} lines")
+        speeds = {}
+        for backend in args.backends:
+            recognizer = Recognizer.load(model, batch_size=args.batch_size, backend=backend)
+            speeds[backend] = bench_one(recognizer, paths, source)
+        if len(speeds) == 2:
+            print(f"litert / keras end to end: {speeds['litert'] / speeds['keras']:.2f}x")
 
-        recognizer.predict_paths(paths[: recognizer.batch_size])  # warm-up: graph tracing
-        total = timed(lambda: recognizer.predict_paths(paths))
-        end_to_end = len(paths) / total
-        verdict = "meets" if end_to_end >= TARGET_LINES_PER_S else "BELOW"
-        print(f"end to end: {end_to_end:8.1f} lines/s ({total:.2f} s) -> {verdict} the target "
-              f"of {TARGET_LINES_PER_S} lines/s")
 
-        # The parts alone (one batch repeated), to see where the time goes.
-        batch = paths[: recognizer.batch_size]
-        n = len(batch)
-        images = [read_image(p) for p in batch]
-        decode_s = timed(lambda: [read_image(p) for p in batch], 3)
-        prep = [recognizer._load_one(lambda im=im: im) for im in images]
-        prep_s = timed(lambda: [recognizer._load_one(lambda im=im: im) for im in images], 3)
-        flat = np.stack([a[0] for a in prep]).astype(np.float32)[..., None] / 255.0
-        rotated = np.stack([a[1] for a in prep]).astype(np.float32)[..., None] / 255.0
-        cls_s = timed(lambda: recognizer._classify(flat), 5)
-        probs = recognizer._read(rotated)
-        ocr_s = timed(lambda: recognizer._read(rotated), 5)
-        ctc_s = timed(lambda: recognizer.decode(probs), 5)
-        for name, secs, note in [
-            ("read+decode file", decode_s, "1 thread"),
-            ("preprocess", prep_s, "1 thread"),
-            ("classifier", cls_s, "TF threads"),
-            ("CRNN", ocr_s, "TF threads"),
-            ("CTC decoding", ctc_s, recognizer.decoding),
-        ]:
-            print(f"  {name:17s} {n / secs:9.1f} lines/s  ({note})")
+def bench_one(recognizer, paths: list[Path], source: str) -> float:  # type: ignore[no-untyped-def]
+    """Print end-to-end lines/s and each part's; return the end-to-end speed."""
+    from crnn_ocr.inference.images import read_image
+
+    pre = recognizer.preprocess
+    print(f"[{recognizer.backend}] model: {source}; input {pre.height}x{pre.width}; batch "
+          f"{recognizer.batch_size}; {os.cpu_count()} cores; {recognizer.workers} decode "
+          f"threads; {len(paths)} lines")
+
+    recognizer.predict_paths(paths[: recognizer.batch_size])  # warm-up: graph tracing
+    total = timed(lambda: recognizer.predict_paths(paths))
+    end_to_end = len(paths) / total
+    verdict = "meets" if end_to_end >= TARGET_LINES_PER_S else "BELOW"
+    print(f"end to end: {end_to_end:8.1f} lines/s ({total:.2f} s) -> {verdict} the target "
+          f"of {TARGET_LINES_PER_S} lines/s")
+
+    # The parts alone (one batch repeated), to see where the time goes.
+    batch = paths[: recognizer.batch_size]
+    n = len(batch)
+    images = [read_image(p) for p in batch]
+    decode_s = timed(lambda: [read_image(p) for p in batch], 3)
+    prep = [recognizer._load_one(lambda im=im: im) for im in images]
+    prep_s = timed(lambda: [recognizer._load_one(lambda im=im: im) for im in images], 3)
+    flat = np.stack([a[0] for a in prep]).astype(np.float32)[..., None] / 255.0
+    rotated = np.stack([a[1] for a in prep]).astype(np.float32)[..., None] / 255.0
+    cls_s = timed(lambda: recognizer._classify(flat), 5)
+    probs = recognizer._read(rotated)
+    ocr_s = timed(lambda: recognizer._read(rotated), 5)
+    ctc_s = timed(lambda: recognizer.decode(probs), 5)
+    for name, secs, note in [
+        ("read+decode file", decode_s, "1 thread"),
+        ("preprocess", prep_s, "1 thread"),
+        ("classifier", cls_s, recognizer.backend),
+        ("CRNN", ocr_s, recognizer.backend),
+        ("CTC decoding", ctc_s, recognizer.decoding),
+    ]:
+        print(f"  {name:17s} {n / secs:9.1f} lines/s  ({note})")
+    return end_to_end
 
 
 if __name__ == "__main__":

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 from typing import Annotated
 
@@ -36,3 +37,13 @@ def load(params_file: Path | None, sets: list[str] | None) -> tuple[Params, Path
     else:
         paths = Paths.from_root(Path(params_file).resolve().parent)
     return load_params(params_file, sets or []), paths
+
+
+def show_logs() -> None:
+    """Print the library's INFO logs (progress notes of long steps) on the stderr console."""
+    from rich.logging import RichHandler
+
+    logger = logging.getLogger("crnn_ocr")
+    if not logger.handlers:
+        logger.addHandler(RichHandler(console=console, show_path=False))
+        logger.setLevel(logging.INFO)

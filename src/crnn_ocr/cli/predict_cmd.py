@@ -62,6 +62,7 @@ def open_recognizer(params: Params, model: str | None, batch_size: int | None) -
 
     cfg = params.inference
     common.console.print(f"loading model {model or cfg.model}", highlight=False)
+    common.show_logs()  # the first use of a model version with litert converts it (seconds)
     return Recognizer.load(
         model or cfg.model,
         batch_size=batch_size or cfg.batch_size,
@@ -70,6 +71,7 @@ def open_recognizer(params: Params, model: str | None, batch_size: int | None) -
         max_bytes=cfg.max_bytes,
         decoding=cfg.decoding,
         beam_width=cfg.beam_width,
+        backend=cfg.backend,
     )
 
 

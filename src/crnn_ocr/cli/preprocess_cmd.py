@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from pathlib import Path
 from typing import Annotated
 
@@ -35,16 +34,12 @@ def preprocess(
     sets: common.SetOption = None,
 ) -> None:
     """Run the preprocess stage and print its summary (help text: ``HELP``)."""
-    from rich.logging import RichHandler
     from rich.table import Table
 
     from crnn_ocr.stages import preprocess as stage
 
     params, paths = common.load(params_file, sets)
-    logger = logging.getLogger("crnn_ocr")
-    if not logger.handlers:
-        logger.addHandler(RichHandler(console=common.console, show_path=False))
-        logger.setLevel(logging.INFO)
+    common.show_logs()
     result = stage.run(params, paths, validated_dir=validated, out_dir=out)
     table = Table(title=f"array store {result.out_dir}", show_header=False)
     height, width = result.image_shape

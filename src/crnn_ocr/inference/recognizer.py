@@ -37,6 +37,7 @@ if TYPE_CHECKING:
 
 DEFAULT_MODEL = "models:/crnn-ocr@champion"
 Loader = Callable[[], np.ndarray]
+Backend = Literal["auto", "litert", "keras"]
 
 
 @dataclass(frozen=True)
@@ -78,6 +79,7 @@ class Recognizer:
         max_bytes: int = DEFAULT_MAX_BYTES,
         decoding: Literal["greedy", "beam_search"] = "greedy",
         beam_width: int = 10,
+        backend: Backend = "auto",
     ) -> None:
         if batch_size <= 0:
             raise CrnnOcrError(f"batch size must be > 0, got {batch_size}")
@@ -92,8 +94,9 @@ class Recognizer:
         self.decoding = decoding
         self.beam_width = beam_width
         self._check_shapes()
-        self._classify = inference_function(classifier)
-        self._read = inference_function(recognizer)
+        self.backend = resolve_backend(backend)
+        self._classify = inference_function(classifier, self.backend)
+        self._read = inference_function(recognizer, self.backend)
 
     # ----------------------------------------------------------------------------- loading
     @classmethod
@@ -266,10 +269,33 @@ def class_outputs(output: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return classes, np.where(classes == 1, p_handwritten, 1.0 - p_handwritten)
 
 
-def inference_function(model: keras.Model) -> Callable[[np.ndarray], np.ndarray]:
-    """``model`` in inference mode as one compiled graph for any batch size (no retracing)."""
+def resolve_backend(backend: Backend) -> Literal["litert", "keras"]:
+    """``auto`` is ``litert`` where its interpreter is installed and Keras runs on TensorFlow
+    (the converter is TensorFlow's), else ``keras``."""
     import keras
 
+    from crnn_ocr.inference import litert
+
+    if backend not in ("auto", "litert", "keras"):
+        raise CrnnOcrError(f"unknown inference backend {backend!r}: auto, litert or keras")
+    if backend != "auto":
+        return backend
+    if keras.backend.backend() == "tensorflow" and litert.available():
+        return "litert"
+    return "keras"
+
+
+def inference_function(
+    model: keras.Model, backend: Literal["litert", "keras"] = "keras"
+) -> Callable[[np.ndarray], np.ndarray]:
+    """``model`` in inference mode for any batch size: a LiteRT interpreter over its (cached)
+    conversion, or one compiled TensorFlow graph (no retracing)."""
+    import keras
+
+    if backend == "litert":
+        from crnn_ocr.inference import litert
+
+        return litert.LiteRtFunction(litert.flatbuffer(model))
     if keras.backend.backend() != "tensorflow":
         return lambda x: np.asarray(model.predict_on_batch(x))
     import tensorflow as tf

@@ -26,7 +26,7 @@ MODEL_CODE = Path(__file__).with_name("model_code.py")
 PACKAGE_DIR = Path(__file__).resolve().parents[1]
 RUNTIME_PACKAGES = (
     "mlflow", "tensorflow-cpu", "keras", "numpy", "pandas", "opencv-python-headless", "pillow",
-    "pydantic", "pyyaml", "rapidfuzz",
+    "pydantic", "pyyaml", "rapidfuzz", "ai-edge-litert",
 )
 
 
@@ -178,7 +178,7 @@ def register_end_to_end(
         if alphabet is None:
             alphabet = _find_alphabet(recognizer_model_uri_or_path, ocr_dir, work)
         bundle = bundle_io.write_bundle(work / "bundle", cls_file, ocr_file, alphabet, settings)
-        Recognizer.from_bundle(bundle)  # fail early on mismatched shapes/alphabet
+        Recognizer.from_bundle(bundle, backend="keras")  # fail early on mismatched shapes/alphabet
         run_tags = {
             "crnn_ocr.classifier_source": str(classifier_model_uri_or_path),
             "crnn_ocr.recognizer_source": str(recognizer_model_uri_or_path),

@@ -1,0 +1,79 @@
+"""The LiteRT backend: same outputs as Keras, conversions cached per model content."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from crnn_ocr.errors import CrnnOcrError
+from crnn_ocr.inference import Recognizer, litert
+from crnn_ocr.inference.recognizer import load_keras
+
+pytestmark = pytest.mark.skipif(not litert.available(), reason="ai-edge-litert not installed")
+
+
+def _batch(model, n: int, seed: int = 0) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    return (rng.random((n, *model.input_shape[1:])) > 0.85).astype(np.float32)
+
+
+def test_unrolled_copy_has_unrolled_lstms_and_same_outputs(tiny_bundle: Path) -> None:
+    model = load_keras(tiny_bundle / "recognizer.keras")
+    copy = litert.unrolled(model)
+    recurrent = [layer.forward_layer for layer in copy.layers if hasattr(layer, "forward_layer")]
+    assert recurrent and all(layer.unroll for layer in recurrent)
+    x = _batch(model, 3)
+    np.testing.assert_allclose(copy(x), model(x, training=False), atol=1e-6)
+
+
+@pytest.mark.parametrize("name", ["recognizer.keras", "classifier.keras"])
+def test_litert_matches_keras_for_changing_batch_sizes(
+    tiny_bundle: Path, tmp_path: Path, name: str
+) -> None:
+    model = load_keras(tiny_bundle / name)
+    run = litert.LiteRtFunction(litert.flatbuffer(model, tmp_path), threads=2)
+    for n in (3, 1, 5, 3):  # every change of size resizes the interpreter's input
+        x = _batch(model, n, seed=n)
+        got = run(x)
+        assert got.shape == (n, *model.output_shape[1:])
+        np.testing.assert_allclose(got, np.asarray(model(x, training=False)), atol=1e-5)
+
+
+def test_conversion_is_cached_by_model_content(
+    tiny_bundle: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    model = load_keras(tiny_bundle / "classifier.keras")
+    blob = litert.flatbuffer(model, tmp_path)
+    (cached,) = tmp_path.glob("*.tflite")
+    assert cached.name == f"{litert.model_key(model)}.tflite"
+    assert cached.read_bytes() == blob
+
+    def no_conversion(model):
+        raise AssertionError("converted again although the cache holds this model")
+
+    monkeypatch.setattr(litert, "convert", no_conversion)
+    assert litert.flatbuffer(model, tmp_path) == blob
+    weights = model.get_weights()
+    model.set_weights([w + 0.5 for w in weights])  # new weights = another model version
+    assert litert.model_key(model) != cached.stem
+    with pytest.raises(AssertionError, match="converted again"):
+        litert.flatbuffer(model, tmp_path)
+
+
+def test_recognizer_backends_agree(tiny_bundle: Path, decoded_line) -> None:
+    images = [decoded_line(seed) for seed in range(5)]
+    fast = Recognizer.load(tiny_bundle, batch_size=2, backend="litert")
+    slow = Recognizer.load(tiny_bundle, batch_size=2, backend="keras")
+    assert (fast.backend, slow.backend) == ("litert", "keras")
+    for a, b in zip(fast.predict(images), slow.predict(images), strict=True):
+        assert (a.cls, a.text) == (b.cls, b.text)
+        assert a.class_prob == pytest.approx(b.class_prob, abs=1e-5)
+        assert a.confidence == pytest.approx(b.confidence, abs=1e-5)
+
+
+def test_auto_picks_litert_and_unknown_backend_is_refused(tiny_bundle: Path) -> None:
+    assert Recognizer.load(tiny_bundle).backend == "litert"
+    with pytest.raises(CrnnOcrError, match="unknown inference backend 'onnx'"):
+        Recognizer.load(tiny_bundle, backend="onnx")
