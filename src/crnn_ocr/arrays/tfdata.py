@@ -35,6 +35,7 @@ class Batch:
     classes: np.ndarray  # int32 [B]
     texts: list[str]
     file_names: list[str]
+    sources: list[str]  # "" where the store has no source column
 
 
 def _check(store: ArrayStore, split: str, task: str) -> None:
@@ -162,8 +163,8 @@ def to_model_input(packed: np.ndarray, width: int, task: str) -> np.ndarray:
 def numpy_batches(
     store: ArrayStore, split: str, task: Task, batch_size: int, limit: int | None = None
 ) -> Iterator[Batch]:
-    """``split`` in store order as ``Batch``es (images, labels, classes, texts, file names),
-    for evaluation; at most ``limit`` rows."""
+    """``split`` in store order as ``Batch``es (images, labels, classes, texts, file names,
+    sources), for evaluation; at most ``limit`` rows."""
     _check(store, split, task)
     rows = store.rows(split)
     total = len(rows) if limit is None else min(limit, len(rows))
@@ -179,5 +180,7 @@ def numpy_batches(
             classes=part["class"].to_numpy(dtype=np.int32),
             texts=part["text"].tolist(),
             file_names=part["file name"].tolist(),
+            sources=part["source"].fillna("").astype(str).tolist()
+            if "source" in part else [""] * keep,
         )
         done += keep

@@ -63,14 +63,9 @@ def batches(
     """``(rows, images [B, W, H, 1])`` of ``split`` in store order, at most ``limit`` lines."""
     from crnn_ocr.arrays import numpy_batches
 
-    sources = split_table(store, split)["source"]
-    done = 0
     for batch in numpy_batches(store, split, "ocr", batch_size, limit=limit):
-        n = len(batch.texts)
         rows = pd.DataFrame({"file name": batch.file_names, "text": batch.texts,
-                             "class": batch.classes,
-                             "source": sources.iloc[done : done + n].to_numpy()})
-        done += n
+                             "class": batch.classes, "source": batch.sources})
         yield rows, batch.images
 
 

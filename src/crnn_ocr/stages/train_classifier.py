@@ -85,7 +85,8 @@ def run(
     run_name = f"classifier-{params.preset or 'custom'}"
     with training_run(paths, params.train.experiment, ckpt, run_name, logged, tags) as session:
         fitted = fit_model(session, model, datasets["train"], datasets["val"], cfg)
-        test = score_store(model, store, "test", cfg.batch_size, cfg.misclassified_samples)
+        test = score_store(model, store, "test", cfg.batch_size, cfg.misclassified_samples,
+                           params.evaluate.length_buckets)
         real = _score_real(model, params, paths, shape) if score_real else None
         metrics = {**test.metrics("test_"), **(real.metrics("real_") if real else {})}
         metrics["epochs"] = float(fitted.epochs_done)
@@ -138,7 +139,7 @@ def _score_real(
     cfg = params.train.classifier
     settings = PreprocessSettings.from_params(params.preprocess).with_size(shape[:2])
     score = score_folder(model, folder, settings, cfg.misclassified_samples,
-                         cfg.batch_size)  # type: ignore[arg-type]
+                         cfg.batch_size, params.evaluate.length_buckets)  # type: ignore[arg-type]
     for problem in score.skipped:
         log.warning("real sample: skipped %s", problem)
     return score

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from crnn_ocr.core.metrics import DEFAULT_LENGTH_BUCKETS, length_bucket
 from crnn_ocr.core.preprocess_settings import PreprocessSettings
 from crnn_ocr.models.classifier import CLASS_NAMES, NUM_CLASSES
 
@@ -27,11 +30,15 @@ class Misclassified:
 
 @dataclass
 class ClassifierScore:
-    """Accuracy, 2x2 confusion matrix (rows = truth) and a few misclassified samples."""
+    """Accuracy, 2x2 confusion matrix (rows = truth), a few misclassified samples, and the
+    accuracy per text-length bucket and per source (where short lines or one source are the
+    weak spot, the overall accuracy does not say)."""
 
     confusion: np.ndarray
     misclassified: list[Misclassified] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
+    seen: Counter[str] = field(default_factory=Counter)  # "len_1-5" -> lines
+    correct: Counter[str] = field(default_factory=Counter)
 
     @property
     def count(self) -> int:
@@ -48,19 +55,38 @@ class ClassifierScore:
             total = self.confusion[cls].sum()
             if total:
                 out[f"{prefix}recall_{name}"] = float(self.confusion[cls, cls] / total)
+        sources = [g for g in self.seen if g.startswith("source_")]
+        for group in sorted(self.seen):
+            if group in sources and len(sources) < 2:
+                continue  # one source: its accuracy is the overall one
+            out[f"{prefix}{group}_accuracy"] = self.correct[group] / self.seen[group]
+            out[f"{prefix}{group}_count"] = float(self.seen[group])
         return out
 
 
+def line_groups(text: str, source: str, buckets: Sequence[int]) -> tuple[str, str]:
+    """The metric groups of one line: its length bucket and its source."""
+    return f"len_{length_bucket(len(text), buckets)}", f"source_{source or 'unknown'}"
+
+
 class _Scorer:
-    def __init__(self, keep: int) -> None:
+    def __init__(self, keep: int, buckets: Sequence[int] = DEFAULT_LENGTH_BUCKETS) -> None:
         self.keep = keep
+        self.buckets = buckets
         self.score = ClassifierScore(np.zeros((NUM_CLASSES, NUM_CLASSES), dtype=np.int64))
 
     def add(self, model: keras.Model, images: np.ndarray, labels: np.ndarray,
-            names: list[str] | None = None) -> None:
+            names: Sequence[str] | None = None, texts: Sequence[str] | None = None,
+            sources: Sequence[str] | None = None) -> None:
         probs = np.asarray(model.predict_on_batch(images))
         predicted = probs.argmax(axis=1)
         np.add.at(self.score.confusion, (labels, predicted), 1)
+        if texts is not None:
+            for i, text in enumerate(texts):
+                source = sources[i] if sources is not None else ""
+                for group in line_groups(text, source, self.buckets):
+                    self.score.seen[group] += 1
+                    self.score.correct[group] += int(predicted[i] == labels[i])
         for i in np.flatnonzero(predicted != labels):
             if len(self.score.misclassified) >= self.keep:
                 break
@@ -79,14 +105,20 @@ def score_dataset(model: keras.Model, dataset: tf.data.Dataset, keep: int) -> Cl
 
 
 def score_store(
-    model: keras.Model, store: Any, split: str, batch_size: int, keep: int
+    model: keras.Model,
+    store: Any,
+    split: str,
+    batch_size: int,
+    keep: int,
+    buckets: Sequence[int] = DEFAULT_LENGTH_BUCKETS,
 ) -> ClassifierScore:
     """Score a split of the array store in order, naming misclassified files."""
     from crnn_ocr.arrays import numpy_batches
 
-    scorer = _Scorer(keep)
+    scorer = _Scorer(keep, buckets)
     for batch in numpy_batches(store, split, "classify", batch_size):
-        scorer.add(model, batch.images, batch.labels.astype(np.int64), list(batch.file_names))
+        scorer.add(model, batch.images, batch.labels.astype(np.int64), batch.file_names,
+                   batch.texts, batch.sources)
     return scorer.score
 
 
@@ -96,6 +128,7 @@ def score_folder(
     settings: PreprocessSettings,
     keep: int,
     batch_size: int = 64,
+    buckets: Sequence[int] = DEFAULT_LENGTH_BUCKETS,
 ) -> ClassifierScore:
     """Score an ``images/ + labels.csv`` folder, preprocessed exactly as the array store does.
 
@@ -106,28 +139,28 @@ def score_folder(
     from crnn_ocr.data.manifest import read_labels
 
     table = read_labels(dataset_dir)
-    scorer = _Scorer(keep)
-    batch: list[np.ndarray] = []
-    labels: list[int] = []
-    names: list[str] = []
+    if "source" not in table:
+        table = table.assign(source="")
+    scorer = _Scorer(keep, buckets)
+    rows: list[tuple[np.ndarray, int, str, str, str]] = []
 
     def flush() -> None:
-        if batch:
-            scorer.add(model, np.stack(batch), np.asarray(labels, dtype=np.int64), list(names))
-            batch.clear()
-            labels.clear()
-            names.clear()
+        if rows:
+            images, labels, names, texts, sources = zip(*rows, strict=True)
+            scorer.add(model, np.stack(images), np.asarray(labels, dtype=np.int64),
+                       list(names), texts, sources)
+            rows.clear()
 
-    for name, cls in zip(table["file name"], table["class"], strict=True):
+    for name, cls, text, source in zip(table["file name"], table["class"], table["text"],
+                                       table["source"], strict=True):
         image = cv2.imread(str(dataset_dir / "images" / name), cv2.IMREAD_GRAYSCALE)
         if image is None:
             scorer.score.skipped.append(f"{dataset_dir / 'images' / name}: cannot decode")
             continue
         binary = settings.apply(image)
-        batch.append((binary > 0).astype(np.float32)[..., None])
-        labels.append(int(cls))
-        names.append(str(name))
-        if len(batch) == batch_size:
+        rows.append(((binary > 0).astype(np.float32)[..., None], int(cls), str(name), str(text),
+                     str(source)))
+        if len(rows) == batch_size:
             flush()
     flush()
     return scorer.score

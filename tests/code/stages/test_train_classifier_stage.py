@@ -50,6 +50,10 @@ def test_stage_trains_logs_registers_and_writes_reports(project: Paths) -> None:
     metrics = json.loads((result.report_dir / "metrics.json").read_text())
     assert metrics["test_accuracy"] == pytest.approx(result.test_accuracy)
     assert metrics["test_count"] == 2 and metrics["real_count"] == 10
+    # per length bucket: the two test lines have 8 and 11 characters; the real ones 1 ("x")
+    assert metrics["test_len_6-10_count"] == 1 and metrics["test_len_11-20_count"] == 1
+    assert metrics["real_len_1-5_count"] == 10
+    assert metrics["real_len_1-5_accuracy"] == pytest.approx(result.real_accuracy)
     assert result.real_accuracy is not None
     for name in ("learning_curves", "confusion_matrix", "misclassified", "real_confusion_matrix"):
         assert (result.report_dir / f"{name}.png").stat().st_size > 1000
