@@ -3,9 +3,10 @@
 Why: on a few CPU cores TensorFlow runs the recogniser's BiLSTMs as a while-loop of tiny
 matmuls, one step at a time. Converted to a LiteRT flatbuffer with the LSTMs unrolled over the
 model's fixed number of time steps, the same weights run as one flat graph of XNNPACK kernels,
-about 1.6x faster on 2 cores with the same outputs (``benchmarks/bench_ocr_inference.py
---backend keras litert``). Converting takes seconds to tens of seconds, so each flatbuffer is
-cached under the hash of the model's config and weights (``cache_dir``).
+with the same outputs; on 2 cores predict ran 1.9x faster end to end (the CRNN alone 1.5x,
+the classifier 2.9x; ``benchmarks/bench_predict.py``, 2026-12-01). Converting takes seconds
+to tens of seconds, so each flatbuffer is cached under the hash of the model's config and
+weights (``cache_dir``).
 
 The interpreter comes from ``ai-edge-litert`` (the maintained successor of ``tf.lite``); the
 converter from TensorFlow. A flatbuffer is data, not code: loading one runs nothing else.
@@ -154,4 +155,4 @@ class LiteRtFunction:
                 self._shape = batch.shape
             self._interpreter.set_tensor(self._input, batch)
             self._interpreter.invoke()
-            return np.array(self._interpreter.get_tensor(self._output))
+            return self._interpreter.get_tensor(self._output)  # a copy, safe after the lock
