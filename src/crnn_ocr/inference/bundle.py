@@ -25,21 +25,34 @@ BUNDLE_FILES: dict[str, str] = {
     "preprocess": "preprocess.json",
 }
 """Artifact key -> file name; the same keys name the pyfunc model's MLflow artifacts."""
+LITERT_DIR = "litert"
+"""Optional folder (and artifact key) of LiteRT flatbuffers named by model content hash."""
 URI_SCHEMES = ("models:/", "runs:/", "mlflow-artifacts:/", "s3://", "gs://", "wasbs://", "file://")
 
 
 @dataclass(frozen=True)
 class Bundle:
-    """Paths of the four bundle files."""
+    """Paths of the four bundle files (and of the optional ``litert/`` folder)."""
 
     classifier: Path
     recognizer: Path
     alphabet: Path
     preprocess: Path
+    litert: Path | None = None
 
     def as_artifacts(self) -> dict[str, str]:
         """The ``artifacts`` mapping for ``mlflow.pyfunc.log_model``."""
-        return {key: str(getattr(self, key)) for key in BUNDLE_FILES}
+        artifacts = {key: str(getattr(self, key)) for key in BUNDLE_FILES}
+        if self.litert is not None:
+            artifacts[LITERT_DIR] = str(self.litert)
+        return artifacts
+
+    @classmethod
+    def from_artifacts(cls, artifacts: dict[str, str]) -> Bundle:
+        """The inverse of :meth:`as_artifacts` (a pyfunc model's ``context.artifacts``)."""
+        files = {key: Path(artifacts[key]) for key in BUNDLE_FILES}
+        litert = artifacts.get(LITERT_DIR)
+        return cls(**files, litert=Path(litert) if litert else None)
 
     @classmethod
     def from_folder(cls, folder: str | Path) -> Bundle:
@@ -48,7 +61,8 @@ class Bundle:
         for candidate in (folder, folder / "artifacts"):
             files = {key: candidate / name for key, name in BUNDLE_FILES.items()}
             if all(p.is_file() for p in files.values()):
-                return cls(**files)
+                litert = candidate / LITERT_DIR
+                return cls(**files, litert=litert if litert.is_dir() else None)
         missing = [n for n in BUNDLE_FILES.values() if not (folder / n).is_file()]
         raise CrnnOcrError(
             f"{folder}: not a crnn-ocr model bundle (missing {', '.join(missing)}; expected "

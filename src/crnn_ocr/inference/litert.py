@@ -20,13 +20,14 @@ import logging
 import os
 import tempfile
 import threading
+from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from crnn_ocr.errors import CrnnOcrError
-from crnn_ocr.io.atomic import atomic_file
+from crnn_ocr.io.atomic import atomic_dir, atomic_file
 
 if TYPE_CHECKING:
     import keras
@@ -108,12 +109,19 @@ def convert(model: keras.Model) -> bytes:
             ) from exc
 
 
-def flatbuffer(model: keras.Model, cache: Path | None = None) -> bytes:
-    """The model's LiteRT flatbuffer, from ``cache`` (default :func:`cache_dir`) or converted."""
+def flatbuffer(model: keras.Model, cache: Path | None = None, shipped: Path | None = None) -> bytes:
+    """The model's LiteRT flatbuffer: from ``shipped`` (a bundle's ``litert/`` folder), from
+    ``cache`` (default :func:`cache_dir`), or converted and cached.
+
+    Files are named by :func:`model_key`, so a flatbuffer left over from other weights is
+    never used for this model.
+    """
     cache = cache_dir() if cache is None else cache
-    path = cache / f"{model_key(model)}.tflite"
-    if path.is_file():
-        return path.read_bytes()
+    name = f"{model_key(model)}.tflite"
+    for path in ([shipped / name] if shipped else []) + [cache / name]:
+        if path.is_file():
+            return path.read_bytes()
+    path = cache / name
     log.info("converting %s to LiteRT (once per model version; cached in %s)", model.name, cache)
     blob = convert(model)
     try:
@@ -122,6 +130,18 @@ def flatbuffer(model: keras.Model, cache: Path | None = None) -> bytes:
     except OSError as exc:  # a read-only home still predicts, only without the cache
         log.warning("could not cache the LiteRT model in %s: %s", cache, exc)
     return blob
+
+
+def ship(models: Iterable[keras.Model], folder: Path) -> Path:
+    """Write each model's flatbuffer into ``folder`` (a bundle's ``litert/``), atomically.
+
+    A registered model that carries its flatbuffers starts serving without converting, on any
+    machine (converting a cpu-preset recogniser takes 20-70 s on 2 cores).
+    """
+    with atomic_dir(folder) as tmp:
+        for model in models:
+            (tmp / f"{model_key(model)}.tflite").write_bytes(flatbuffer(model))
+    return folder
 
 
 class LiteRtFunction:

@@ -80,6 +80,7 @@ class Recognizer:
         decoding: Literal["greedy", "beam_search"] = "greedy",
         beam_width: int = 10,
         backend: Backend = "auto",
+        litert_dir: Path | None = None,
     ) -> None:
         if batch_size <= 0:
             raise CrnnOcrError(f"batch size must be > 0, got {batch_size}")
@@ -95,8 +96,9 @@ class Recognizer:
         self.beam_width = beam_width
         self._check_shapes()
         self.backend = resolve_backend(backend)
-        self._classify = inference_function(classifier, self.backend)
-        self._read = inference_function(recognizer, self.backend)
+        # litert_dir: a bundle's shipped flatbuffers (used when their content hash matches)
+        self._classify = inference_function(classifier, self.backend, litert_dir)
+        self._read = inference_function(recognizer, self.backend, litert_dir)
 
     # ----------------------------------------------------------------------------- loading
     @classmethod
@@ -122,6 +124,7 @@ class Recognizer:
             load_keras(bundle.recognizer),
             Alphabet.load(bundle.alphabet),
             PreprocessSettings.load(bundle.preprocess),
+            litert_dir=bundle.litert,
             **options,
         )
 
@@ -286,16 +289,18 @@ def resolve_backend(backend: Backend) -> Literal["litert", "keras"]:
 
 
 def inference_function(
-    model: keras.Model, backend: Literal["litert", "keras"] = "keras"
+    model: keras.Model,
+    backend: Literal["litert", "keras"] = "keras",
+    litert_dir: Path | None = None,
 ) -> Callable[[np.ndarray], np.ndarray]:
-    """``model`` in inference mode for any batch size: a LiteRT interpreter over its (cached)
-    conversion, or one compiled TensorFlow graph (no retracing)."""
+    """``model`` in inference mode for any batch size: a LiteRT interpreter over its shipped
+    (``litert_dir``) or cached conversion, or one compiled TensorFlow graph (no retracing)."""
     import keras
 
     if backend == "litert":
         from crnn_ocr.inference import litert
 
-        return litert.LiteRtFunction(litert.flatbuffer(model))
+        return litert.LiteRtFunction(litert.flatbuffer(model, shipped=litert_dir))
     if keras.backend.backend() != "tensorflow":
         return lambda x: np.asarray(model.predict_on_batch(x))
     import tensorflow as tf

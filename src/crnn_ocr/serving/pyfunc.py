@@ -9,14 +9,13 @@ from __future__ import annotations
 
 import base64
 import binascii
-from pathlib import Path
 from typing import Any
 
 import pandas as pd
 from mlflow.exceptions import MlflowException
 from mlflow.pyfunc import PythonModel
 
-from crnn_ocr.inference.bundle import BUNDLE_FILES, Bundle
+from crnn_ocr.inference.bundle import Bundle
 from crnn_ocr.inference.images import ImageError
 
 OUTPUT_COLUMNS = ("id", "class", "class_name", "class_prob", "text", "confidence")
@@ -83,7 +82,7 @@ class CrnnOcrModel(PythonModel):
     def load_context(self, context: Any) -> None:
         from crnn_ocr.inference.recognizer import Recognizer
 
-        bundle = Bundle(**{key: Path(context.artifacts[key]) for key in BUNDLE_FILES})
+        bundle = Bundle.from_artifacts(context.artifacts)
         options = dict(context.model_config or {})
         self.recognizer = Recognizer.from_bundle(bundle, **options)
 

@@ -7,6 +7,7 @@ The pipeline calls :func:`register_end_to_end` after training; the new version g
 from __future__ import annotations
 
 import base64
+import logging
 import tempfile
 from importlib.metadata import PackageNotFoundError
 from importlib.metadata import version as pkg_version
@@ -24,6 +25,7 @@ from crnn_ocr.paths import Paths
 
 MODEL_CODE = Path(__file__).with_name("model_code.py")
 PACKAGE_DIR = Path(__file__).resolve().parents[1]
+log = logging.getLogger(__name__)
 RUNTIME_PACKAGES = (
     "mlflow", "tensorflow-cpu", "keras", "numpy", "pandas", "opencv-python-headless", "pillow",
     "pydantic", "pyyaml", "rapidfuzz", "ai-edge-litert",
@@ -161,7 +163,8 @@ def register_end_to_end(
     """
     import mlflow
 
-    from crnn_ocr.inference.recognizer import Recognizer
+    from crnn_ocr.inference import litert
+    from crnn_ocr.inference.recognizer import Recognizer, resolve_backend
     from crnn_ocr.tracking import mlflow_store
 
     paths = paths or Paths.from_root()
@@ -178,7 +181,12 @@ def register_end_to_end(
         if alphabet is None:
             alphabet = _find_alphabet(recognizer_model_uri_or_path, ocr_dir, work)
         bundle = bundle_io.write_bundle(work / "bundle", cls_file, ocr_file, alphabet, settings)
-        Recognizer.from_bundle(bundle, backend="keras")  # fail early on mismatched shapes/alphabet
+        recognizer = Recognizer.from_bundle(bundle, backend="keras")  # fail early on mismatches
+        if resolve_backend("auto") == "litert":  # ship the LiteRT copies: serving starts at once
+            log.info("converting both models to LiteRT, shipped with the registered model")
+            models = [recognizer.classifier, recognizer.recognizer]
+            litert.ship(models, work / "bundle" / bundle_io.LITERT_DIR)
+            bundle = bundle_io.Bundle.from_folder(work / "bundle")
         run_tags = {
             "crnn_ocr.classifier_source": str(classifier_model_uri_or_path),
             "crnn_ocr.recognizer_source": str(recognizer_model_uri_or_path),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import numpy as np
@@ -77,3 +78,30 @@ def test_auto_picks_litert_and_unknown_backend_is_refused(tiny_bundle: Path) -> 
     assert Recognizer.load(tiny_bundle).backend == "litert"
     with pytest.raises(CrnnOcrError, match="unknown inference backend 'onnx'"):
         Recognizer.load(tiny_bundle, backend="onnx")
+
+
+def test_shipped_flatbuffers_are_used_by_content_hash(
+    tiny_bundle: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, decoded_line
+) -> None:
+    folder = tmp_path / "bundle"
+    shutil.copytree(tiny_bundle, folder)
+    models = [load_keras(folder / "classifier.keras"), load_keras(folder / "recognizer.keras")]
+    litert.ship(models, folder / "litert")
+    assert sorted(p.stem for p in (folder / "litert").glob("*.tflite")) == sorted(
+        litert.model_key(m) for m in models
+    )
+    monkeypatch.setenv(litert.CACHE_ENV, str(tmp_path / "empty-cache"))
+
+    def no_conversion(model):
+        raise AssertionError("converted although the bundle ships this model's flatbuffer")
+
+    monkeypatch.setattr(litert, "convert", no_conversion)
+    shipped = Recognizer.load(folder, backend="litert")
+    reference = Recognizer.load(tiny_bundle, backend="keras")
+    image = decoded_line(0)
+    assert shipped.predict([image])[0].text == reference.predict([image])[0].text
+    # A flatbuffer of other weights (a stale litert/ folder) is never used for this model.
+    other = load_keras(folder / "recognizer.keras")
+    other.set_weights([w + 0.5 for w in other.get_weights()])
+    with pytest.raises(AssertionError, match="converted although"):
+        litert.flatbuffer(other, shipped=folder / "litert")

@@ -27,6 +27,8 @@ import pytest
 
 from crnn_ocr.config import Params
 from crnn_ocr.core.codec import MODERN_RUSSIAN, Alphabet
+from crnn_ocr.inference.bundle import Bundle
+from crnn_ocr.inference.recognizer import load_keras
 from crnn_ocr.paths import Paths
 
 pytestmark = pytest.mark.slow
@@ -108,7 +110,9 @@ def served(tmp_path_factory: pytest.TempPathFactory):
             # The venv's bin/ on PATH (as when activated): MLflow execs `uvicorn` from there.
             env={**os.environ, "MLFLOW_TRACKING_URI": uri,
                  "MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR": "false",
-                 "PATH": f"{mlflow_bin.parent}{os.pathsep}{os.environ.get('PATH', '')}"},
+                 "PATH": f"{mlflow_bin.parent}{os.pathsep}{os.environ.get('PATH', '')}",
+                 # an empty LiteRT cache: the server must use the model's shipped flatbuffers
+                 "CRNN_OCR_CACHE": str(root / "server-cache")},
             cwd=root,
             stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
         )
@@ -182,3 +186,20 @@ def test_registered_version_has_challenger_alias_and_bundle_artifacts(served) ->
     client = mlflow.MlflowClient(os.environ.get("MLFLOW_TRACKING_URI"))
     mv = client.get_model_version_by_alias("crnn-ocr", "challenger")
     assert int(mv.version) == version
+
+
+def test_registered_model_ships_litert_copies_and_server_did_not_convert(served) -> None:
+    import mlflow
+
+    from crnn_ocr.inference import litert
+
+    if not litert.available():
+        pytest.skip("ai-edge-litert not installed")
+    _, _, root = served
+    local = Path(mlflow.artifacts.download_artifacts("models:/crnn-ocr@challenger"))
+    bundle = Bundle.from_folder(local)
+    assert bundle.litert is not None
+    shipped = sorted(p.stem for p in bundle.litert.glob("*.tflite"))
+    keys = sorted(litert.model_key(load_keras(p)) for p in (bundle.classifier, bundle.recognizer))
+    assert shipped == keys
+    assert not list((root / "server-cache").rglob("*.tflite"))  # served from the shipped copies
