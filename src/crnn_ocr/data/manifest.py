@@ -140,6 +140,11 @@ def read_labels(dataset_dir: str | Path, strict: bool = True) -> pd.DataFrame:
     return frame
 
 
+def with_source(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with a ``source`` column: ``""`` (one unnamed source) where it has none."""
+    return frame if "source" in frame.columns else frame.assign(source="")
+
+
 def write_labels(df: pd.DataFrame, dataset_dir: str | Path) -> Path:
     """Write ``df`` as ``dataset_dir/labels.csv`` atomically (columns in contract order)."""
     missing = [c for c in REQUIRED if c not in df.columns]

@@ -33,11 +33,9 @@ class FolderBatches:
 
     def table(self) -> pd.DataFrame:
         """``labels.csv`` read strictly (unsafe paths refused), plus a ``source`` column."""
-        from crnn_ocr.data.manifest import read_labels
+        from crnn_ocr.data.manifest import read_labels, with_source
 
-        frame = read_labels(self.dataset_dir)
-        if "source" not in frame:
-            frame["source"] = ""
+        frame = with_source(read_labels(self.dataset_dir))
         return frame.head(self.limit) if self.limit else frame
 
     def __iter__(self) -> Iterator[tuple[pd.DataFrame, np.ndarray]]:

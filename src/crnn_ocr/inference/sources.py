@@ -40,7 +40,7 @@ def dataset_inputs(labels_csv: Path, split: str | None = None) -> Inputs:
     Absolute paths and ``..`` escapes are refused by the manifest reader, naming file and line.
     ``split`` keeps only the rows of that split (the labels.csv needs a ``split`` column).
     """
-    from crnn_ocr.data.manifest import IMAGES, read_labels
+    from crnn_ocr.data.manifest import IMAGES, read_labels, with_source
 
     dataset = labels_csv.parent
     frame = read_labels(dataset)
@@ -52,9 +52,9 @@ def dataset_inputs(labels_csv: Path, split: str | None = None) -> Inputs:
             raise CrnnOcrError(f"{labels_csv}: no rows in split {split!r}")
     images = (dataset / IMAGES).resolve()
     inputs = Inputs()
-    sources = frame["source"] if "source" in frame.columns else [""] * len(frame)
+    frame = with_source(frame)
     for name, text, cls, source in zip(
-        frame["file name"], frame["text"], frame["class"], sources, strict=True
+        frame["file name"], frame["text"], frame["class"], frame["source"], strict=True
     ):
         path = (images / name).resolve()
         if not path.is_relative_to(images):  # symlinks pointing outside the dataset

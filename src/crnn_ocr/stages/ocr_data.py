@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 from crnn_ocr.config.train import AugmentParams
+from crnn_ocr.data.manifest import with_source
 from crnn_ocr.errors import DataError
 from crnn_ocr.models.ctc import check_label_lengths, ctc_frames_needed
 from crnn_ocr.paths import Paths
@@ -40,9 +41,7 @@ def dataset(
 
 def split_table(store: Any, split: str) -> pd.DataFrame:
     """``file name, text, class, source`` of every line of ``split``, in store order."""
-    frame = store.rows(split)
-    if "source" not in frame:
-        frame = frame.assign(source="")
+    frame = with_source(store.rows(split))
     return frame[["file name", "text", "class", "source"]].reset_index(drop=True)
 
 

@@ -16,7 +16,7 @@ from typing import Any
 import pandas as pd
 
 from crnn_ocr.config.params import Params
-from crnn_ocr.data.manifest import IMAGES, LABELS, assign_splits, read_labels
+from crnn_ocr.data.manifest import IMAGES, LABELS, assign_splits, read_labels, with_source
 from crnn_ocr.errors import DataError
 from crnn_ocr.io.atomic import atomic_dir
 from crnn_ocr.paths import Paths
@@ -80,9 +80,7 @@ def _facts_frame(labels: pd.DataFrame, image_facts: list[dict[str, object]]) -> 
 def _good_rows(facts: pd.DataFrame, bad: set[int], seed: int, fractions: dict[str, float]) -> (
     pd.DataFrame
 ):
-    good = facts[~facts[ROW].isin(bad)].copy()
-    if "source" not in good.columns:
-        good["source"] = ""
+    good = with_source(facts[~facts[ROW].isin(bad)].copy())
     if "split" not in good.columns:
         good["split"] = ""
     missing = good["split"] == ""

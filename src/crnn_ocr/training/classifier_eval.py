@@ -136,11 +136,9 @@ def score_folder(
     """
     import cv2
 
-    from crnn_ocr.data.manifest import read_labels
+    from crnn_ocr.data.manifest import read_labels, with_source
 
-    table = read_labels(dataset_dir)
-    if "source" not in table:
-        table = table.assign(source="")
+    table = with_source(read_labels(dataset_dir))
     scorer = _Scorer(keep, buckets)
     rows: list[tuple[np.ndarray, int, str, str, str]] = []
 
