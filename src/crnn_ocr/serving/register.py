@@ -7,6 +7,7 @@ The pipeline calls :func:`register_end_to_end` after training; the new version g
 from __future__ import annotations
 
 import base64
+import dataclasses
 import logging
 import tempfile
 from importlib.metadata import PackageNotFoundError
@@ -185,8 +186,8 @@ def register_end_to_end(
         if resolve_backend("auto") == "litert":  # ship the LiteRT copies: serving starts at once
             log.info("converting both models to LiteRT, shipped with the registered model")
             models = [recognizer.classifier, recognizer.recognizer]
-            litert.ship(models, work / "bundle" / bundle_io.LITERT_DIR)
-            bundle = bundle_io.Bundle.from_folder(work / "bundle")
+            folder = litert.ship(models, work / "bundle" / bundle_io.LITERT_DIR)
+            bundle = dataclasses.replace(bundle, litert=folder)
         run_tags = {
             "crnn_ocr.classifier_source": str(classifier_model_uri_or_path),
             "crnn_ocr.recognizer_source": str(recognizer_model_uri_or_path),
