@@ -12,6 +12,8 @@ import cv2
 import numpy as np
 import pytest
 
+from crnn_ocr.paths import Paths
+
 # (text, class, split): 6 train, 2 val, 2 test; every val/test character occurs in train.
 LINES: tuple[tuple[str, int, str], ...] = (
     ("Привет, мир", 1, "train"), ("съезд 1917 года", 0, "train"), ("ёлка и ель", 1, "train"),
@@ -80,3 +82,22 @@ def validated_factory(tmp_path: Path) -> Callable[..., Validated]:
         return write_validated(root or tmp_path / "project", lines)
 
     return make
+
+
+def _name_fonts(paths: Paths) -> dict[str, str]:
+    """A data/raw/labels.csv naming a font for every validated line, as synthetic lines do."""
+    import pandas as pd
+
+    from crnn_ocr.data.manifest import write_labels
+
+    frame = pd.read_csv(paths.validated / "manifest.csv", dtype=str, keep_default_na=False)
+    frame["font"] = ["FontA" if i % 2 else "FontB" for i in range(len(frame))]
+    paths.raw.mkdir(parents=True, exist_ok=True)
+    write_labels(frame, paths.raw)
+    return dict(zip(frame["file name"], frame["font"], strict=True))
+
+
+@pytest.fixture
+def name_fonts() -> Callable[[Paths], dict[str, str]]:
+    """Call with a project's Paths: writes data/raw/labels.csv with a ``font`` per line."""
+    return _name_fonts

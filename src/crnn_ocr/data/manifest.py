@@ -1,7 +1,8 @@
 """The dataset manifest: strict ``labels.csv`` I/O, stable splits and content hashes.
 
 A dataset folder ``D`` is ``D/images/<file name>`` + ``D/labels.csv`` (UTF-8, header
-``file name,text,class`` optionally followed by ``source`` and ``split``); see docs/CONTRACTS.md.
+``file name,text,class`` optionally followed by ``source``, ``split`` and ``font``, the font that
+rendered a synthetic line, for per-font scores); see docs/CONTRACTS.md.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from crnn_ocr.io.atomic import atomic_file
 LABELS = "labels.csv"
 IMAGES = "images"
 REQUIRED = ("file name", "text", "class")
-OPTIONAL = ("source", "split")
+OPTIONAL = ("source", "split", "font")
 SPLITS = ("train", "val", "test")
 CLASSES = {"0": 0, "1": 1}
 DEFAULT_FRACTIONS: Mapping[str, float] = {"train": 0.8, "val": 0.1, "test": 0.1}
@@ -138,6 +139,19 @@ def read_labels(dataset_dir: str | Path, strict: bool = True) -> pd.DataFrame:
         frame["class"] = frame["class"].map(CLASSES).astype("int64")
     frame.attrs["lines"] = lines  # line number in labels.csv of each row, for error messages
     return frame
+
+
+def read_fonts(dataset_dir: str | Path) -> dict[str, str]:
+    """File name -> font of the synthetic lines in ``dataset_dir/labels.csv``.
+
+    Empty when the folder has no labels file or no ``font`` column (real images).
+    """
+    if not (Path(dataset_dir) / LABELS).is_file():
+        return {}
+    frame = read_labels(dataset_dir, strict=False)
+    if "font" not in frame.columns:
+        return {}
+    return {n: f for n, f in zip(frame["file name"], frame["font"], strict=True) if f}
 
 
 def with_source(frame: pd.DataFrame) -> pd.DataFrame:

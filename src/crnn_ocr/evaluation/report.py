@@ -1,5 +1,9 @@
 """Turn per-line predictions into metrics: overall, per class, per length bucket, per source.
 
+Lines with a ``font`` column (synthetic lines name the font that drew them) are also scored per
+font, in the nested report and ``*_scores_by_font.csv`` only: dozens of fonts would bury the
+MLflow metrics list.
+
 Variants, each reported beside the raw scores (never instead of them):
 
 - ``*_normalised``: the per-source ``evaluate.normalisation`` map applied to truth and prediction;
@@ -33,6 +37,8 @@ def _scores_block(
     }
     if frame["source"].nunique() > 1:
         groups["source"] = score_by(truths, preds, list(frame["source"]))
+    if "font" in frame.columns and frame["font"].astype(bool).any():
+        groups["font"] = score_by(truths, preds, [f or "(none)" for f in frame["font"]])
     return {"overall": score(truths, preds), **groups}
 
 
@@ -43,7 +49,7 @@ def _flat(prefix: str, block: Mapping[str, Any], suffix: str) -> dict[str, float
     }
     names = {"class": "class_", "length": "len_", "source": "source_"}
     for group, scores in block.items():
-        if group != "overall":
+        if group in names:
             flat = flatten(f"{prefix}{names[group]}", scores)
             out.update({f"{k}{suffix}": v for k, v in flat.items()})
     return out
@@ -57,6 +63,15 @@ def _nested(block: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
+def font_table(report: Mapping[str, Any]) -> pd.DataFrame | None:
+    """The raw per-font scores of a nested report, worst CER first (None without fonts)."""
+    fonts = report["raw"].get("font")
+    if not fonts:
+        return None
+    table = pd.DataFrame.from_dict(fonts, orient="index").rename_axis("font").reset_index()
+    return table.sort_values(["cer", "font"], ascending=[False, True], kind="stable")
+
+
 def build_report(
     lines: pd.DataFrame,
     prefix: str,
@@ -64,7 +79,7 @@ def build_report(
     normaliser: Normaliser | None = None,
     corrections: Mapping[str, str] | None = None,
 ) -> tuple[dict[str, float], dict[str, Any], pd.DataFrame]:
-    """Score ``lines`` (columns ``LINE_COLUMNS``).
+    """Score ``lines`` (columns ``LINE_COLUMNS``, optionally ``font``).
 
     Returns:
         flat metrics (``<prefix>cer``, ``<prefix>class_1_cer``, ``<prefix>len_6-10_wer``,
@@ -73,6 +88,8 @@ def build_report(
     """
     frame = lines.reset_index(drop=True).copy()
     frame["source"] = frame["source"].fillna("").astype(str)
+    if "font" in frame.columns:
+        frame["font"] = frame["font"].fillna("").astype(str)
     truths, preds = list(frame["truth"]), list(frame["prediction"])
     raw = _scores_block(truths, preds, frame, buckets)
     flat = _flat(prefix, raw, "")

@@ -27,7 +27,7 @@ from crnn_ocr.core.metrics import line_cer
 from crnn_ocr.core.preprocess_settings import PreprocessSettings
 from crnn_ocr.errors import CrnnOcrError
 from crnn_ocr.evaluation.normalise import Normaliser
-from crnn_ocr.evaluation.report import build_report
+from crnn_ocr.evaluation.report import build_report, font_table
 from crnn_ocr.io.atomic import atomic_dir
 from crnn_ocr.paths import Paths
 from crnn_ocr.stages import train_ocr
@@ -125,6 +125,15 @@ def score_batches(
     return Scored(lines, sorted(worst, key=lambda w: (-w[0], -w[1])), [])
 
 
+def _add_fonts(lines: pd.DataFrame, dataset_dir: Path) -> None:
+    """A ``font`` column from the dataset's labels.csv, when its lines are synthetic."""
+    from crnn_ocr.data.manifest import read_fonts
+
+    fonts = read_fonts(dataset_dir)
+    if fonts:
+        lines["font"] = lines["file name"].map(fonts).fillna("")
+
+
 def table_hash(lines: pd.DataFrame) -> str:
     """Identity of a scored set: sha256 of its file names and texts, in order."""
     digest = hashlib.sha256()
@@ -161,6 +170,7 @@ def run(
     results: dict[str, tuple[dict[str, float], dict[str, Any], pd.DataFrame, Scored]] = {}
     test = score_batches(model, alphabet, ocr_data.batches(store, "test", cfg.batch_size), params,
                          "test")
+    _add_fonts(test.lines, paths.raw)
     results["test"] = (*build_report(test.lines, "test_", cfg.length_buckets, normaliser), test)
 
     folder = extra_dataset_dir(params, paths, extra)
@@ -169,6 +179,7 @@ def run(
         batches = FolderBatches(folder, settings, cfg.batch_size, cfg.extra_limit)
         real = score_batches(model, alphabet, batches, params, "real")
         real.skipped = batches.skipped
+        _add_fonts(real.lines, folder)
         corrections = read_label_issues(folder / LABEL_ISSUES) if cfg.use_label_issues else {}
         results["real"] = (*build_report(real.lines, "real_", cfg.length_buckets, normaliser,
                                          corrections), real)
@@ -214,6 +225,9 @@ def _write_reports(
                 tmp / f"{name}_cer_by_length.csv", index=False)
             save_bars(by_len, tmp / f"{name}_cer_by_length.png", f"{name}: CER by text length",
                       "CER")
+            fonts = font_table(rep)
+            if fonts is not None:
+                fonts.to_csv(tmp / f"{name}_scores_by_font.csv", index=False)
             worst = scored.worst
             save_gallery(
                 [w[2] for w in worst],

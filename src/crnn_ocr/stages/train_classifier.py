@@ -1,8 +1,9 @@
 """Stage ``train_classifier``: array store -> handwritten/printed classifier, tracked in MLflow.
 
 Outputs: ``models/classifier/model.keras`` (+ ``model.json``), ``reports/classifier/``
-(metrics.json for ``dvc metrics``, learning curves, confusion matrix, misclassified samples),
-an MLflow run with the same files, and a registered model version with alias ``challenger``.
+(metrics.json for ``dvc metrics``, learning curves, confusion matrix, misclassified samples,
+accuracy per font of synthetic lines), an MLflow run with the same files, and a registered model
+version with alias ``challenger``.
 """
 
 from __future__ import annotations
@@ -58,6 +59,7 @@ def run(
     params: Params, paths: Paths, register: bool = True, score_real: bool = True
 ) -> TrainResult:
     """Train, score on the test split (and the real sample when present), log, register."""
+    from crnn_ocr.data.manifest import read_fonts
     from crnn_ocr.models.classifier import build_classifier, compile_classifier
     from crnn_ocr.training.classifier_eval import score_store
     from crnn_ocr.training.fit import (
@@ -86,7 +88,7 @@ def run(
     with training_run(paths, params.train.experiment, ckpt, run_name, logged, tags) as session:
         fitted = fit_model(session, model, datasets["train"], datasets["val"], cfg)
         test = score_store(model, store, "test", cfg.batch_size, cfg.misclassified_samples,
-                           params.evaluate.length_buckets)
+                           params.evaluate.length_buckets, read_fonts(paths.raw))
         real = _score_real(model, params, paths, shape) if score_real else None
         metrics = {**test.metrics("test_"), **(real.metrics("real_") if real else {})}
         metrics["epochs"] = float(fitted.epochs_done)
@@ -165,6 +167,9 @@ def _write_reports(
                                    f"test split: accuracy {test.accuracy:.4f}")
         plots.sample_sheet([m.image for m in test.misclassified], misclassified_captions(test),
                            tmp / "misclassified.png", "misclassified (test split)")
+        fonts = test.font_table()
+        if fonts is not None:
+            fonts.to_csv(tmp / "accuracy_by_font.csv", index=False)
         if real is not None:
             plots.confusion_matrix_png(real.confusion, CLASS_NAMES,
                                        tmp / "real_confusion_matrix.png",

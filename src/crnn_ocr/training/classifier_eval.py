@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -16,6 +16,7 @@ from crnn_ocr.models.classifier import CLASS_NAMES, NUM_CLASSES
 
 if TYPE_CHECKING:
     import keras
+    import pandas as pd
     import tensorflow as tf
 
 
@@ -31,8 +32,8 @@ class Misclassified:
 @dataclass
 class ClassifierScore:
     """Accuracy, 2x2 confusion matrix (rows = truth), a few misclassified samples, and the
-    accuracy per text-length bucket and per source (where short lines or one source are the
-    weak spot, the overall accuracy does not say)."""
+    accuracy per text-length bucket, per source and per font of synthetic lines (where short
+    lines, one source or a few fonts are the weak spot, the overall accuracy does not say)."""
 
     confusion: np.ndarray
     misclassified: list[Misclassified] = field(default_factory=list)
@@ -57,6 +58,8 @@ class ClassifierScore:
                 out[f"{prefix}recall_{name}"] = float(self.confusion[cls, cls] / total)
         sources = [g for g in self.seen if g.startswith("source_")]
         for group in sorted(self.seen):
+            if group.startswith(FONT_GROUP):
+                continue  # dozens of fonts: in font_table() / accuracy_by_font.csv instead
             if group in sources and len(sources) < 2:
                 continue  # one source: its accuracy is the overall one
             out[f"{prefix}{group}_accuracy"] = self.correct[group] / self.seen[group]
@@ -64,9 +67,28 @@ class ClassifierScore:
         return out
 
 
-def line_groups(text: str, source: str, buckets: Sequence[int]) -> tuple[str, str]:
-    """The metric groups of one line: its length bucket and its source."""
-    return f"len_{length_bucket(len(text), buckets)}", f"source_{source or 'unknown'}"
+    def font_table(self) -> pd.DataFrame | None:
+        """Lines and accuracy per font of synthetic lines, worst first (None without fonts)."""
+        fonts = sorted(g for g in self.seen if g.startswith(FONT_GROUP))
+        if not fonts:
+            return None
+        import pandas as pd
+
+        table = pd.DataFrame({
+            "font": [g.removeprefix(FONT_GROUP) for g in fonts],
+            "lines": [self.seen[g] for g in fonts],
+            "accuracy": [self.correct[g] / self.seen[g] for g in fonts],
+        })
+        return table.sort_values(["accuracy", "font"], kind="stable").reset_index(drop=True)
+
+
+FONT_GROUP = "font_"
+
+
+def line_groups(text: str, source: str, buckets: Sequence[int], font: str = "") -> list[str]:
+    """The metric groups of one line: its length bucket, its source and its font (if any)."""
+    groups = [f"len_{length_bucket(len(text), buckets)}", f"source_{source or 'unknown'}"]
+    return [*groups, f"{FONT_GROUP}{font}"] if font else groups
 
 
 class _Scorer:
@@ -77,14 +99,15 @@ class _Scorer:
 
     def add(self, model: keras.Model, images: np.ndarray, labels: np.ndarray,
             names: Sequence[str] | None = None, texts: Sequence[str] | None = None,
-            sources: Sequence[str] | None = None) -> None:
+            sources: Sequence[str] | None = None, fonts: Sequence[str] | None = None) -> None:
         probs = np.asarray(model.predict_on_batch(images))
         predicted = probs.argmax(axis=1)
         np.add.at(self.score.confusion, (labels, predicted), 1)
         if texts is not None:
             for i, text in enumerate(texts):
                 source = sources[i] if sources is not None else ""
-                for group in line_groups(text, source, self.buckets):
+                font = fonts[i] if fonts is not None else ""
+                for group in line_groups(text, source, self.buckets, font):
                     self.score.seen[group] += 1
                     self.score.correct[group] += int(predicted[i] == labels[i])
         for i in np.flatnonzero(predicted != labels):
@@ -111,14 +134,19 @@ def score_store(
     batch_size: int,
     keep: int,
     buckets: Sequence[int] = DEFAULT_LENGTH_BUCKETS,
+    fonts: Mapping[str, str] | None = None,
 ) -> ClassifierScore:
-    """Score a split of the array store in order, naming misclassified files."""
+    """Score a split of the array store in order, naming misclassified files.
+
+    ``fonts`` (file name -> font, see ``manifest.read_fonts``) adds per-font accuracy.
+    """
     from crnn_ocr.arrays import numpy_batches
 
     scorer = _Scorer(keep, buckets)
     for batch in numpy_batches(store, split, "classify", batch_size):
         scorer.add(model, batch.images, batch.labels.astype(np.int64), batch.file_names,
-                   batch.texts, batch.sources)
+                   batch.texts, batch.sources,
+                   [fonts.get(n, "") for n in batch.file_names] if fonts else None)
     return scorer.score
 
 

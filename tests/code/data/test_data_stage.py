@@ -10,7 +10,7 @@ import yaml
 from dataset_factory import make_chd, make_hkr, make_seed, read_rows
 
 from crnn_ocr.config import ConfigError, load_params
-from crnn_ocr.data.manifest import read_labels
+from crnn_ocr.data.manifest import read_fonts, read_labels
 from crnn_ocr.errors import CrnnOcrError, DataError
 from crnn_ocr.paths import Paths
 from crnn_ocr.stages import data as data_stage
@@ -119,3 +119,6 @@ def test_stage_renders_synth_lines_beside_imports(tmp_path: Path) -> None:
                for name in synth["file name"])
     assert sorted(p.name for p in (paths.raw / "images").iterdir()) == sorted(frame["file name"])
     assert not (paths.raw / ".synth").exists()
+    fonts = read_fonts(paths.raw)  # the synthetic lines name their font; the real one does not
+    assert sorted(fonts) == sorted(synth["file name"]) and all(fonts.values())
+    assert frame.loc[frame["source"] == "real", "font"].tolist() == [""]

@@ -42,9 +42,12 @@ def test_render_texts_round_trip(tmp_path) -> None:
     result = render_texts(given, params, tmp_path / "ds", FONTS)
     frame = read_labels(tmp_path / "ds")
     assert result.rows == 4 and result.handwritten == 2
-    assert list(frame.columns) == ["file name", "text", "class", "source"]
+    assert list(frame.columns) == ["file name", "text", "class", "source", "font"]
     assert frame["text"].tolist() == [unicodedata.normalize("NFC", t) for t, _ in given]
     assert frame["class"].tolist() == [c for _, c in given]
+    registry = FontRegistry.load(FONTS, MODERN_RUSSIAN)
+    for font, cls in zip(frame["font"], frame["class"], strict=True):  # a font of the row's class
+        assert font in {f.path.stem for f in registry.fonts if f.cls == cls}, (font, cls)
     assert set(frame["source"]) == {"synth"}
     assert frame["file name"].tolist() == [
         f"synth_{i:06d}.{n.rsplit('.', 1)[1]}" for i, n in enumerate(frame["file name"], 1)

@@ -31,7 +31,7 @@ def test_same_seed_same_bytes_with_one_or_two_workers(tmp_path: Path) -> None:
     frame = read_labels(tmp_path / "one")  # the strict manifest reader accepts it
     assert frame["file name"].is_unique and len(frame) == 70
     assert (tmp_path / "one" / "labels.csv").read_text(encoding="utf-8").startswith(
-        "file name,text,class,source\n")
+        "file name,text,class,source,font\n")
     other = render_dataset(params.model_copy(update={"seed": 12}), tmp_path / "other", FONTS,
                            workers=1, progress=False)
     assert other.rows == 70

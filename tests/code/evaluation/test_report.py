@@ -8,7 +8,7 @@ import pytest
 from crnn_ocr.errors import DataError
 from crnn_ocr.evaluation.label_issues import read_label_issues
 from crnn_ocr.evaluation.normalise import Normaliser, apply_map, source_key
-from crnn_ocr.evaluation.report import build_report
+from crnn_ocr.evaluation.report import build_report, font_table
 
 
 def lines(rows: list[tuple[str, int, str, str, str]]) -> pd.DataFrame:
@@ -80,3 +80,18 @@ def test_bad_label_issues_file_is_named(tmp_path) -> None:  # type: ignore[no-un
     bad.write_text("file name,suggested_text\nx.png,a\nx.png,b\n", encoding="utf-8")
     with pytest.raises(DataError, match="line 3: duplicate"):
         read_label_issues(bad)
+
+
+def test_fonts_are_scored_in_the_report_but_not_as_flat_metrics() -> None:
+    frame = lines([("synth_1.png", 0, "synth", "аб", "аб"), ("synth_2.png", 1, "synth", "аб", "а"),
+                   ("synth_3.png", 1, "synth", "вг", "вг")])
+    frame["font"] = ["PTSans", "Caveat", "Caveat"]
+    flat, nested, _ = build_report(frame, "test_", (5,))
+    assert nested["raw"]["font"]["Caveat"]["cer"] == pytest.approx(1 / 4)
+    assert nested["raw"]["font"]["PTSans"]["cer"] == 0.0
+    assert not [k for k in flat if "Caveat" in k or "font" in k]
+    table = font_table(nested)
+    assert table is not None and list(table["font"]) == ["Caveat", "PTSans"]  # worst first
+    assert list(table["lines"]) == [2, 1]
+    no_fonts = build_report(frame.drop(columns="font"), "test_", (5,))[1]
+    assert "font" not in no_fonts["raw"] and font_table(no_fonts) is None

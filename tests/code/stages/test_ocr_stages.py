@@ -7,6 +7,7 @@ from pathlib import Path
 
 import cv2
 import numpy as np
+import pandas as pd
 import pytest
 
 from crnn_ocr.config.params import Params
@@ -65,7 +66,8 @@ def real_like_folder(root: Path) -> Path:
 
 
 @pytest.mark.slow
-def test_train_then_evaluate_logs_registers_and_reports(project: Paths, tmp_path: Path) -> None:
+def test_train_then_evaluate_logs_registers_and_reports(project: Paths, tmp_path: Path,
+                                                        name_fonts) -> None:  # type: ignore[no-untyped-def]
     import mlflow
 
     result = train_ocr.run(tiny_params(), project)
@@ -78,6 +80,7 @@ def test_train_then_evaluate_logs_registers_and_reports(project: Paths, tmp_path
     assert_val_metrics_score_the_saved_model(project, result)
 
     extra = real_like_folder(tmp_path / "real")
+    fonts = name_fonts(project)
     ev = evaluate.run(tiny_params(), project, extra=extra)
     metrics = json.loads((ev.report_dir / "metrics.json").read_text())
     for key in ("test_cer", "test_wer", "test_exact_match", "test_class_0_cer",
@@ -88,6 +91,9 @@ def test_train_then_evaluate_logs_registers_and_reports(project: Paths, tmp_path
     for name in ("test_worst_lines.png", "real_worst_lines.png", "test_predictions.csv",
                  "report.json", "test_cer_by_length.csv"):
         assert (ev.report_dir / name).is_file(), name
+    by_font = pd.read_csv(ev.report_dir / "test_scores_by_font.csv")  # synthetic test lines
+    assert by_font["lines"].sum() == 2 and set(by_font["font"]) <= set(fonts.values())
+    assert not (ev.report_dir / "real_scores_by_font.csv").exists()  # real lines: no fonts
 
     client = mlflow.MlflowClient()
     run = client.get_run(result.run_id)

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import keras
 import mlflow
+import pandas as pd
 import pytest
 
 from crnn_ocr.config.params import Params
@@ -40,7 +41,8 @@ def project(tmp_path: Path, write_validated_fn, monkeypatch: pytest.MonkeyPatch)
     return paths
 
 
-def test_stage_trains_logs_registers_and_writes_reports(project: Paths) -> None:
+def test_stage_trains_logs_registers_and_writes_reports(project: Paths, name_fonts) -> None:  # type: ignore[no-untyped-def]
+    fonts = name_fonts(project)
     result = train_classifier.run(Params.model_validate(TINY), project)
 
     assert result.model_path == project.models / "classifier" / "model.keras"
@@ -57,6 +59,9 @@ def test_stage_trains_logs_registers_and_writes_reports(project: Paths) -> None:
     assert result.real_accuracy is not None
     for name in ("learning_curves", "confusion_matrix", "misclassified", "real_confusion_matrix"):
         assert (result.report_dir / f"{name}.png").stat().st_size > 1000
+    by_font = pd.read_csv(result.report_dir / "accuracy_by_font.csv")
+    assert by_font["lines"].sum() == 2 and set(by_font["font"]) <= set(fonts.values())
+    assert not [k for k in metrics if "Font" in k]
 
     client = mlflow.MlflowClient()
     run = client.get_run(result.run_id)

@@ -46,3 +46,18 @@ def test_one_source_adds_no_per_source_metric() -> None:
     metrics = scorer.score.metrics("")
     assert not [k for k in metrics if k.startswith("source_")]
     assert metrics["len_1-5_accuracy"] == 1.0 and metrics["len_6-10_accuracy"] == 0.0
+
+
+def test_accuracy_per_font_in_a_table_not_in_metrics() -> None:
+    scorer = _Scorer(keep=0)
+    # predictions 1, 1, 0 -> right, wrong, wrong
+    scorer.add(mean_ink_model(), images([True, True, False]), np.array([1, 0, 1]), None,
+               ["abc", "abc", "abc"], ["synth"] * 3, ["Caveat", "PTSans", "Caveat"])
+    assert not [k for k in scorer.score.metrics("") if "font" in k]
+    table = scorer.score.font_table()
+    assert table is not None
+    assert table.to_dict("list") == {"font": ["PTSans", "Caveat"], "lines": [1, 2],
+                                     "accuracy": [0.0, 0.5]}
+    plain = _Scorer(keep=0)
+    plain.add(mean_ink_model(), images([True]), np.array([1]), None, ["abc"], ["synth"])
+    assert plain.score.font_table() is None

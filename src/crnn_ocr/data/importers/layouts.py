@@ -51,6 +51,7 @@ class SourceRow:
     text: str
     cls: int  # 1 handwritten, 0 printed
     split_hint: str = ""  # "", train, val or test: the source's own assignment
+    font: str = ""  # the font a synthetic line was rendered in ("" for real images)
 
 
 def detect_kind(folder: Path) -> str:
@@ -94,9 +95,10 @@ def scan_seed(folder: Path) -> list[SourceRow]:
     lines = frame.attrs.get("lines", list(range(2, len(frame) + 2)))
     labels = folder / LABELS
     hints = frame["split"] if "split" in frame.columns else [""] * len(frame)
+    fonts = frame["font"] if "font" in frame.columns else [""] * len(frame)
     rows, problems = [], []
-    for line, name, text, cls, hint in zip(
-        lines, frame["file name"], frame["text"], frame["class"], hints, strict=True
+    for line, name, text, cls, hint, font in zip(
+        lines, frame["file name"], frame["text"], frame["class"], hints, fonts, strict=True
     ):
         for base in (folder / IMAGES, folder):
             if (base / name).is_file():
@@ -104,7 +106,7 @@ def scan_seed(folder: Path) -> list[SourceRow]:
                 relname = PurePosixPath(name.replace("\\", "/"))
                 if base == folder and relname.parts[0] == IMAGES:  # "images/x.png" -> "x.png"
                     relname = relname.relative_to(IMAGES)
-                rows.append(SourceRow(image, relname.as_posix(), text, int(cls), hint))
+                rows.append(SourceRow(image, relname.as_posix(), text, int(cls), hint, font))
                 break
         else:
             problems.append(f"{labels}: line {line}: image {name!r} not found in {folder / IMAGES}")

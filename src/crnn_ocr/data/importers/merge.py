@@ -88,7 +88,7 @@ def materialise(
             raise DataError(f"source name {name!r}: use letters, digits and _.- only")
     images_dir.mkdir(parents=True, exist_ok=True)
     used: set[str] = set()
-    records: list[tuple[str, str, int, str]] = []
+    records: list[tuple[str, str, int, str, str]] = []
     hints: list[str] = []
     total = sum(len(s.rows) for s in sources)
     with tqdm(total=total, desc="images", unit="img", disable=not progress) as bar:
@@ -98,11 +98,14 @@ def materialise(
                 name = _unique(output_name(source.name, row.relname), used)
                 used.add(name)
                 _place(row.image, images_dir / name, mode)
-                records.append((name, row.text, row.cls, source.name))
+                records.append((name, row.text, row.cls, source.name, row.font))
                 hints.append(row.split_hint)
                 bar.update()
-    frame = pd.DataFrame(records, columns=["file name", "text", "class", "source"])
-    frame = frame.astype({"file name": str, "text": str, "class": "int64", "source": str})
+    frame = pd.DataFrame(records, columns=["file name", "text", "class", "source", "font"])
+    frame = frame.astype({"file name": str, "text": str, "class": "int64", "source": str,
+                          "font": str})
+    if not frame["font"].astype(bool).any():
+        frame = frame.drop(columns="font")  # no synthetic lines: keep the plain contract
     return frame, pd.Series(hints, index=frame.index, dtype=str)
 
 

@@ -23,13 +23,13 @@ import numpy as np
 
 from crnn_ocr.config.synth import SynthParams
 from crnn_ocr.core.codec import MODERN_RUSSIAN, normalize_text
-from crnn_ocr.data.synth.fonts import FontRegistry
+from crnn_ocr.data.synth.fonts import FontRegistry, FontSpec
 from crnn_ocr.data.synth.render import encode, render_line
 from crnn_ocr.data.synth.text import TextGenerator
 from crnn_ocr.errors import DataError
 from crnn_ocr.io.atomic import atomic_dir
 
-LABEL_COLUMNS = ("file name", "text", "class", "source")
+LABEL_COLUMNS = ("file name", "text", "class", "source", "font")
 SOURCE = "synth"
 CHUNK = 32
 TEXT_ATTEMPTS = 20
@@ -48,8 +48,17 @@ class SynthResult:
     fonts_missing: dict[str, str] = field(default_factory=dict)
 
 
+Row = tuple[str, str, int, str]
+"""A labels.csv row without its source: file name, text, class, font (file stem)."""
+
+
+def font_name(font: FontSpec) -> str:
+    """The ``font`` column value: the font file's stem, e.g. ``PTSans_400Regular_Italic``."""
+    return font.path.stem
+
+
 class LineMaker:
-    """Everything a process needs to turn a line index into (file name, text, class, bytes)."""
+    """Everything a process needs to turn a line index into a labels row and image bytes."""
 
     def __init__(self, params: SynthParams, registry: FontRegistry) -> None:
         self.params = params
@@ -57,7 +66,7 @@ class LineMaker:
         self.texts = TextGenerator(params.text, registry.charset)
         self.digits = max(6, len(str(params.size)))
 
-    def make(self, index: int) -> tuple[str, str, int, bytes]:
+    def make(self, index: int) -> tuple[Row, bytes]:
         rng = np.random.default_rng([self.params.seed, index])
         cls = int(rng.random() < self.params.handwritten_fraction)
         for _ in range(TEXT_ATTEMPTS):
@@ -72,7 +81,7 @@ class LineMaker:
             )
         line = render_line(text, font, cls, rng, self.params)
         name = f"synth_{index + 1:0{self.digits}d}.{line.ext}"
-        return name, text, cls, encode(line)
+        return (name, text, cls, font_name(font)), encode(line)
 
 
 _MAKER: LineMaker | None = None
@@ -87,13 +96,13 @@ def _init_worker(params: SynthParams, registry: FontRegistry, images: Path) -> N
     _MAKER, _IMAGES = LineMaker(params, registry), images
 
 
-def _render_chunk(indices: range) -> list[tuple[str, str, int]]:
+def _render_chunk(indices: range) -> list[Row]:
     assert _MAKER is not None and _IMAGES is not None
     rows = []
     for index in indices:
-        name, text, cls, data = _MAKER.make(index)
-        (_IMAGES / name).write_bytes(data)
-        rows.append((name, text, cls))
+        row, data = _MAKER.make(index)
+        (_IMAGES / row[0]).write_bytes(data)
+        rows.append(row)
     return rows
 
 
@@ -122,7 +131,7 @@ def render_texts(lines: Sequence[tuple[str, int]], params: SynthParams, out_dir:
                 line = render_line(text, font, cls, rng, params)
                 name = f"synth_{index + 1:0{digits}d}.{line.ext}"
                 (tmp / "images" / name).write_bytes(encode(line))
-                writer.writerow((name, text, cls, SOURCE))
+                writer.writerow((name, text, cls, SOURCE, font_name(font)))
     handwritten = sum(cls for _, cls in lines)
     return SynthResult(out_dir, len(lines), handwritten, len(lines) - handwritten,
                        sum(1 for p in (out_dir / "images").iterdir() if p.suffix == ".jpg"),
@@ -182,7 +191,7 @@ def render_dataset(params: SynthParams, out_dir: str | Path, fonts_dir: str | Pa
             writer.writerow(LABEL_COLUMNS)
             if workers == 1:
                 _init_worker(params, registry, images)
-                results: Iterator[list[tuple[str, str, int]]] = map(
+                results: Iterator[list[Row]] = map(
                     _render_chunk, _chunks(params.size)
                 )
                 pool = None
@@ -195,8 +204,8 @@ def render_dataset(params: SynthParams, out_dir: str | Path, fonts_dir: str | Pa
                 with _sigint_between_chunks() as check_interrupt:
                     for rows in results:
                         check_interrupt()
-                        for name, text, cls in rows:
-                            writer.writerow((name, text, cls, SOURCE))
+                        for name, text, cls, font in rows:
+                            writer.writerow((name, text, cls, SOURCE, font))
                             counts["rows"] += 1
                             counts["handwritten"] += cls
                             counts["jpeg"] += name.endswith(".jpg")
