@@ -129,6 +129,9 @@ def preview(dataset: str | Path, out: str | Path, fonts_dir: str | Path, n: int 
         "missing_alphabet_chars": missing,
         "chars": {c.char: {"printed": c.printed, "handwritten": c.handwritten} for c in counts},
     }
+    if "font" in frame.columns:  # synthetic lines: how many each font drew
+        summary["fonts"] = {str(font): int(lines) for font, lines
+                            in frame["font"].replace("", "(none)").value_counts().items()}
     with atomic_file(json_path, "w", encoding="utf-8") as handle:
         json.dump(summary, cast(TextIO, handle), ensure_ascii=False, indent=1)
     return PreviewResult(out, csv_path, json_path, len(frame), len(pick), counts, missing)

@@ -34,6 +34,9 @@ def test_preview_writes_sheet_and_coverage(tmp_path) -> None:
     assert summary["rows"] == 3 and summary["handwritten"] == 2
     assert summary["chars"]["а"] == {"printed": 1, "handwritten": 2}
     assert summary["alphabet_min_count"] == 0 and "Щ" in summary["missing_alphabet_chars"]
+    labels = (tmp_path / "ds" / "labels.csv").read_text(encoding="utf-8")
+    assert sum(summary["fonts"].values()) == 3
+    assert all(f",{font}\n" in labels for font in summary["fonts"])  # the labels' font column
     lines = result.coverage_csv.read_text(encoding="utf-8").splitlines()
     assert lines[0] == "char,codepoint,total,printed,handwritten,in_alphabet"
     assert "ё,U+0451,1,1,0,1" in lines
