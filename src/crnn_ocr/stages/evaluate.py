@@ -112,6 +112,8 @@ def score_batches(
             "prediction": [r.text for r in readings],
             "confidence": [r.confidence for r in readings],
         })
+        if "font" in rows.columns:  # a synthetic folder's labels.csv names each line's font
+            part["font"] = rows["font"].astype(str).to_numpy()
         for j, (truth, reading) in enumerate(zip(part["truth"], readings, strict=True)):
             item = (line_cer(truth, reading.text), -(seen + j), images[j])
             if len(worst) < cfg.gallery_lines:
@@ -126,7 +128,8 @@ def score_batches(
 
 
 def _add_fonts(lines: pd.DataFrame, dataset_dir: Path) -> None:
-    """A ``font`` column from the dataset's labels.csv, when its lines are synthetic."""
+    """A ``font`` column from the dataset's labels.csv, when its lines are synthetic (the array
+    store's rows do not carry it; folder rows do, see ``score_batches``)."""
     from crnn_ocr.data.manifest import read_fonts
 
     fonts = read_fonts(dataset_dir)
@@ -179,7 +182,6 @@ def run(
         batches = FolderBatches(folder, settings, cfg.batch_size, cfg.extra_limit)
         real = score_batches(model, alphabet, batches, params, "real")
         real.skipped = batches.skipped
-        _add_fonts(real.lines, folder)
         corrections = read_label_issues(folder / LABEL_ISSUES) if cfg.use_label_issues else {}
         results["real"] = (*build_report(real.lines, "real_", cfg.length_buckets, normaliser,
                                          corrections), real)

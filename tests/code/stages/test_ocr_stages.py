@@ -94,6 +94,12 @@ def test_train_then_evaluate_logs_registers_and_reports(project: Paths, tmp_path
     by_font = pd.read_csv(ev.report_dir / "test_scores_by_font.csv")  # synthetic test lines
     assert by_font["lines"].sum() == 2 and set(by_font["font"]) <= set(fonts.values())
     assert not (ev.report_dir / "real_scores_by_font.csv").exists()  # real lines: no fonts
+    labels = extra / "labels.csv"  # a synthetic extra folder: fonts from its own labels.csv
+    labels.write_text(labels.read_text("utf-8").replace("class\n", "class,font\n")
+                      .replace(",1\n", ",1,FontA\n").replace(",0\n", ",0,FontB\n"), "utf-8")
+    again = evaluate.run(tiny_params(), project, extra=extra, log_to_mlflow=False)
+    real_fonts = pd.read_csv(again.report_dir / "real_scores_by_font.csv")
+    assert sorted(real_fonts["font"]) == ["FontA", "FontB"] and real_fonts["lines"].sum() == 2
 
     client = mlflow.MlflowClient()
     run = client.get_run(result.run_id)
