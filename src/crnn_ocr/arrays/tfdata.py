@@ -21,6 +21,7 @@ from crnn_ocr.arrays import augment as aug
 from crnn_ocr.arrays.shards import packed_width, unpack_images
 from crnn_ocr.arrays.store import SPLITS, ArrayStore
 from crnn_ocr.config.train import AugmentParams
+from crnn_ocr.data.manifest import with_source
 
 Task = Literal["classify", "ocr"]
 TASKS = ("classify", "ocr")
@@ -166,7 +167,7 @@ def numpy_batches(
     """``split`` in store order as ``Batch``es (images, labels, classes, texts, file names,
     sources), for evaluation; at most ``limit`` rows."""
     _check(store, split, task)
-    rows = store.rows(split)
+    rows = with_source(store.rows(split))
     total = len(rows) if limit is None else min(limit, len(rows))
     done = 0
     for x, y in _batches(store, split, task, batch_size, rng=None):
@@ -180,7 +181,6 @@ def numpy_batches(
             classes=part["class"].to_numpy(dtype=np.int32),
             texts=part["text"].tolist(),
             file_names=part["file name"].tolist(),
-            sources=part["source"].fillna("").astype(str).tolist()
-            if "source" in part else [""] * keep,
+            sources=part["source"].fillna("").astype(str).tolist(),
         )
         done += keep

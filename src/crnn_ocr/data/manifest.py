@@ -141,6 +141,9 @@ def read_labels(dataset_dir: str | Path, strict: bool = True) -> pd.DataFrame:
     return frame
 
 
+NO_FONT = "(none)"  # the group of lines without a font (real and imported images) in reports
+
+
 def read_fonts(dataset_dir: str | Path) -> dict[str, str]:
     """File name -> font of the synthetic lines in ``dataset_dir/labels.csv``.
 
@@ -148,15 +151,19 @@ def read_fonts(dataset_dir: str | Path) -> dict[str, str]:
     """
     if not (Path(dataset_dir) / LABELS).is_file():
         return {}
-    frame = read_labels(dataset_dir, strict=False)
-    if "font" not in frame.columns:
-        return {}
+    frame = with_blanks(read_labels(dataset_dir, strict=False), "font")
     return {n: f for n, f in zip(frame["file name"], frame["font"], strict=True) if f}
+
+
+def with_blanks(frame: pd.DataFrame, *columns: str) -> pd.DataFrame:
+    """``frame`` with each optional ``columns`` present: all ``""`` where the file has none."""
+    missing = [c for c in columns if c not in frame.columns]
+    return frame.assign(**dict.fromkeys(missing, "")) if missing else frame
 
 
 def with_source(frame: pd.DataFrame) -> pd.DataFrame:
     """``frame`` with a ``source`` column: ``""`` (one unnamed source) where it has none."""
-    return frame if "source" in frame.columns else frame.assign(source="")
+    return with_blanks(frame, "source")
 
 
 def write_labels(df: pd.DataFrame, dataset_dir: str | Path) -> Path:
@@ -210,7 +217,7 @@ def assign_splits(
     bad = {k for k in fractions if k not in SPLITS} | {k for k in SPLITS if k not in fractions}
     if bad or any(v < 0 for v in fractions.values()) or sum(fractions.values()) <= 0:
         raise DataError(f"assign_splits: fractions must give train, val, test >= 0: {fractions}")
-    sources = df["source"] if "source" in df.columns else pd.Series("", index=df.index)
+    sources = with_source(df)["source"]
     keys = [
         split_key(seed, s, f) for s, f in zip(sources.astype(str), df["file name"], strict=True)
     ]

@@ -18,7 +18,7 @@ import numpy as np
 from PIL import Image, ImageDraw, ImageFont, UnidentifiedImageError
 
 from crnn_ocr.core.codec import MODERN_RUSSIAN
-from crnn_ocr.data.manifest import IMAGES, read_labels
+from crnn_ocr.data.manifest import IMAGES, NO_FONT, read_labels
 from crnn_ocr.errors import DataError
 from crnn_ocr.io.atomic import atomic_file
 
@@ -131,7 +131,7 @@ def preview(dataset: str | Path, out: str | Path, fonts_dir: str | Path, n: int 
     }
     if "font" in frame.columns:  # synthetic lines: how many each font drew
         summary["fonts"] = {str(font): int(lines) for font, lines
-                            in frame["font"].replace("", "(none)").value_counts().items()}
+                            in frame["font"].replace("", NO_FONT).value_counts().items()}
     with atomic_file(json_path, "w", encoding="utf-8") as handle:
         json.dump(summary, cast(TextIO, handle), ensure_ascii=False, indent=1)
     return PreviewResult(out, csv_path, json_path, len(frame), len(pick), counts, missing)

@@ -19,6 +19,7 @@ from typing import Any
 import pandas as pd
 
 from crnn_ocr.core.metrics import Scores, flatten, length_bucket, line_cer, score, score_by
+from crnn_ocr.data.manifest import NO_FONT
 from crnn_ocr.evaluation.normalise import Normaliser
 
 LINE_COLUMNS = ("file name", "class", "source", "truth", "prediction", "confidence")
@@ -38,7 +39,7 @@ def _scores_block(
     if frame["source"].nunique() > 1:
         groups["source"] = score_by(truths, preds, list(frame["source"]))
     if "font" in frame.columns and frame["font"].astype(bool).any():
-        groups["font"] = score_by(truths, preds, [f or "(none)" for f in frame["font"]])
+        groups["font"] = score_by(truths, preds, [f or NO_FONT for f in frame["font"]])
     return {"overall": score(truths, preds), **groups}
 
 

@@ -32,6 +32,7 @@ from crnn_ocr.data.manifest import (
     read_labels,
     read_utf8_text,
     unsafe_path_reason,
+    with_blanks,
 )
 from crnn_ocr.errors import DataError
 
@@ -94,11 +95,10 @@ def scan_seed(folder: Path) -> list[SourceRow]:
     frame = read_labels(folder, strict=True)
     lines = frame.attrs.get("lines", list(range(2, len(frame) + 2)))
     labels = folder / LABELS
-    hints = frame["split"] if "split" in frame.columns else [""] * len(frame)
-    fonts = frame["font"] if "font" in frame.columns else [""] * len(frame)
+    frame = with_blanks(frame, "split", "font")
     rows, problems = [], []
     for line, name, text, cls, hint, font in zip(
-        lines, frame["file name"], frame["text"], frame["class"], hints, fonts, strict=True
+        lines, *(frame[c] for c in ("file name", "text", "class", "split", "font")), strict=True
     ):
         for base in (folder / IMAGES, folder):
             if (base / name).is_file():
