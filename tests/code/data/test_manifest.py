@@ -11,7 +11,14 @@ import pandas as pd
 import pytest
 from dataset_factory import make_seed, tiny_png
 
-from crnn_ocr.data.manifest import assign_splits, dataset_hash, read_labels, write_labels
+from crnn_ocr.data.manifest import (
+    assign_splits,
+    dataset_hash,
+    read_fonts,
+    read_labels,
+    with_blanks,
+    write_labels,
+)
 from crnn_ocr.errors import DataError
 
 
@@ -89,6 +96,21 @@ def _rows(n: int, start: int = 0, seed: int = 0) -> pd.DataFrame:
         "class": rng.choice([0, 1], size=n, p=[0.3, 0.7]),
         "source": rng.choice(["synth", "real"], size=n),
     })
+
+
+def test_optional_columns_are_filled_blank_only_where_absent(tmp_path: Path) -> None:
+    frame = pd.DataFrame({"file name": ["a.png", "b.png"], "split": ["test", ""]})
+    filled = with_blanks(frame, "split", "font", "source")
+    assert list(filled["split"]) == ["test", ""]  # present: kept as is
+    assert list(filled["font"]) == ["", ""] and list(filled["source"]) == ["", ""]
+    assert "font" not in frame.columns  # the caller's frame is not changed
+    assert with_blanks(frame, "split") is frame
+
+    make_seed(tmp_path / "real", [("a.png", "да", 0)])
+    assert read_fonts(tmp_path / "real") == {}  # real images: no font column, no fonts
+    make_seed(tmp_path / "synth", [("a.png", "да", 0), ("b.png", "нет", 1)],
+              header="file name,text,class,font", extra=[["Lora"], [""]])
+    assert read_fonts(tmp_path / "synth") == {"a.png": "Lora"}
 
 
 def test_splits_are_stable_when_rows_are_added_or_shuffled() -> None:
