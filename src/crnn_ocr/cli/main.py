@@ -5,7 +5,6 @@ from __future__ import annotations
 import sys
 from collections.abc import Sequence
 
-import click
 import typer
 from rich.markup import escape
 
@@ -47,12 +46,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         common.console.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False,
                              soft_wrap=True)
         return 2 if isinstance(exc, ConfigError) else 1
-    except click.exceptions.Exit as exc:
+    except typer.Exit as exc:
         return int(exc.exit_code or 0)
-    except click.ClickException as exc:
-        exc.show()
+    except typer.exceptions.TyperException as exc:  # usage errors (typer's own copy of click's)
+        show = getattr(exc, "show", None)
+        if show is not None:
+            show()
+        else:
+            common.console.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False)
         return exc.exit_code
-    except click.exceptions.Abort:
+    except typer.Abort:
         common.console.print("aborted")
         return 130
     except KeyboardInterrupt:

@@ -95,6 +95,13 @@ class ClassifierParams(FitParams):
         (16, 32, 64), min_length=1, description="Filters of each conv block (one pool each)."
     )
     kernel_size: int = Field(3, gt=0, description="Conv kernel size.")
+    stem_stride: int = Field(
+        1, ge=1,
+        description="Patchify stem before the conv blocks: a stem_stride x stem_stride conv with "
+        "that stride (1 = no stem). Full-resolution convs dominate the CPU cost; a stride-4 stem "
+        "is lossless for binary 4x4 patches when stem_filters >= 16.",
+    )
+    stem_filters: int = Field(32, gt=0, description="Filters of the patchify stem.")
     pooling: Literal["flatten", "global_avg", "global_max", "global_avg_max"] = Field(
         "global_avg",
         description="How the conv features reach the head: flatten (position-dependent), "

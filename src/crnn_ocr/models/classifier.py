@@ -15,7 +15,8 @@ CLASS_NAMES = ("printed", "handwritten")  # index = class id in labels.csv
 
 
 def build_classifier(cfg: ClassifierParams, input_shape: tuple[int, int]) -> keras.Model:
-    """Conv(k x k) -> BatchNorm -> ReLU -> MaxPool per ``cfg.conv_filters`` entry, then
+    """An optional patchify stem (Conv(s x s, stride s) -> BatchNorm -> ReLU, ``cfg.stem_*``),
+    then Conv(k x k) -> BatchNorm -> ReLU -> MaxPool per ``cfg.conv_filters`` entry, then
     flatten or global pooling (``cfg.pooling``), Dense(``dense_units``, relu), Dropout,
     Dense(2, softmax).
 
@@ -30,6 +31,14 @@ def build_classifier(cfg: ClassifierParams, input_shape: tuple[int, int]) -> ker
     height, width = input_shape
     inputs = keras.Input((height, width, 1), name="image")
     x = inputs
+    if cfg.stem_stride > 1:
+        if height % cfg.stem_stride or width % cfg.stem_stride:
+            raise ValueError(f"train.classifier.stem_stride={cfg.stem_stride} must divide the "
+                             f"input size {height}x{width}")
+        x = layers.Conv2D(cfg.stem_filters, cfg.stem_stride, strides=cfg.stem_stride,
+                          use_bias=False, name="stem")(x)
+        x = layers.BatchNormalization(momentum=BN_MOMENTUM, name="stem_bn")(x)
+        x = layers.ReLU(name="stem_relu")(x)
     for i, filters in enumerate(cfg.conv_filters):
         x = layers.Conv2D(filters, cfg.kernel_size, padding="same", use_bias=False,
                           name=f"conv{i}")(x)

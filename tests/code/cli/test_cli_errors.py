@@ -13,3 +13,11 @@ def test_config_errors_are_printed_verbatim_brackets_included(tmp_path, capsys) 
     assert code == 2
     assert "train.ocr.augment" in err and "width_scale must be [low, high] with" in err
     assert "Traceback" not in err
+
+
+def test_unknown_options_and_commands_are_usage_errors_not_tracebacks(capsys) -> None:
+    assert main(["train", "classifier", "--no-such-flag"]) == 2
+    err = capsys.readouterr().err
+    assert "No such option: --no-such-flag" in err and "Traceback" not in err
+    assert main(["no-such-command"]) == 2
+    assert "No such command 'no-such-command'" in capsys.readouterr().err

@@ -31,6 +31,17 @@ def test_output_is_two_class_probabilities(pooling: str) -> None:
     np.testing.assert_allclose(probs.sum(axis=1), 1.0, rtol=1e-5)
 
 
+def test_patchify_stem_downsamples_before_the_conv_blocks() -> None:
+    cfg = ClassifierParams(stem_stride=4, stem_filters=16, conv_filters=(8, 8), dense_units=8)
+    model = build_classifier(cfg, (32, 128))
+    stem = model.get_layer("stem")
+    assert stem.strides == (4, 4) and stem.kernel_size == (4, 4)
+    assert model.get_layer("conv0").input.shape[1:] == (8, 32, 16)
+    assert np.asarray(model(np.ones((2, 32, 128, 1), np.float32))).shape == (2, 2)
+    with pytest.raises(ValueError, match="stem_stride=3 must divide the input size 32x128"):
+        build_classifier(ClassifierParams(stem_stride=3, conv_filters=(8,)), (32, 128))
+
+
 def test_preset_widths_come_from_params() -> None:
     cpu = load_params(ROOT / "params.yaml", ["preset=cpu"])
     seed = load_params(ROOT / "params.yaml", ["preset=seed"])
