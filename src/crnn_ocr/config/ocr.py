@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pydantic import Field
+from pydantic import Field, PositiveInt
 
 from crnn_ocr.config.base import Section
 
@@ -15,6 +15,10 @@ class ConvBlockParams(Section):
 
     filters: int = Field(gt=0)
     kernel: int = Field(3, gt=0)
+    stride: tuple[PositiveInt, PositiveInt] = Field(
+        (1, 1), description="[time, height] conv strides; e.g. kernel 4 + stride [4, 4] is a "
+        "patchify stem that skips the costly full-resolution convs.",
+    )
     batch_norm: bool = False
     pool: tuple[int, int] | None = Field(None, description="[time, height] pooling; null = none.")
     dropout: float = Field(0.0, ge=0, lt=1)

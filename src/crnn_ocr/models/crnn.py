@@ -30,8 +30,12 @@ def build_crnn(
     inputs = keras.Input(shape=input_shape, name="image")
     x = inputs
     for i, block in enumerate(cfg.conv_blocks):
+        if x.shape[1] % block.stride[0] or x.shape[2] % block.stride[1]:
+            raise ValueError(f"conv block {i}: stride {list(block.stride)} does not divide "
+                             f"{tuple(x.shape[1:3])}")
         x = layers.Conv2D(
-            block.filters, block.kernel, padding="same", activation="relu", name=f"conv{i}"
+            block.filters, block.kernel, strides=block.stride, padding="same", activation="relu",
+            name=f"conv{i}",
         )(x)
         if block.batch_norm:
             x = layers.BatchNormalization(momentum=BN_MOMENTUM, name=f"bn{i}")(x)

@@ -52,3 +52,18 @@ def test_pooling_to_nothing_is_refused() -> None:
     cfg = CrnnModelParams(conv_blocks=(ConvBlockParams(filters=4, pool=(1, 8)),) * 3)
     with pytest.raises(ValueError, match="down to nothing"):
         build_crnn(cfg, (64, 16, 1), 5)
+
+
+def test_a_strided_stem_keeps_the_time_steps_of_two_pools() -> None:
+    from crnn_ocr.config.ocr import ConvBlockParams, CrnnModelParams
+
+    stem = ConvBlockParams(filters=8, kernel=4, stride=(4, 4))
+    cfg = CrnnModelParams(conv_blocks=(stem, ConvBlockParams(filters=8, pool=(1, 8))),
+                          lstm_units=4, lstm_layers=1)
+    model = build_crnn(cfg, (64, 32, 1), 5)
+    assert model.get_layer("conv0").strides == (4, 4)
+    assert time_steps(model) == 16
+    assert np.asarray(model(np.zeros((1, 64, 32, 1), np.float32))).shape == (1, 16, 5)
+    odd = CrnnModelParams(conv_blocks=(ConvBlockParams(filters=4, stride=(3, 1)),))
+    with pytest.raises(ValueError, match=r"conv block 0: stride \[3, 1\] does not divide"):
+        build_crnn(odd, (64, 32, 1), 5)
