@@ -119,8 +119,9 @@ def bench_one(recognizer, paths: list[Path], source: str) -> float:  # type: ign
     decode_s = timed(lambda: [read_image(p) for p in batch], 3)
     prep = [recognizer._load_one(lambda im=im: im) for im in images]
     prep_s = timed(lambda: [recognizer._load_one(lambda im=im: im) for im in images], 3)
-    flat = np.stack([a[0] for a in prep]).astype(np.float32)[..., None] / 255.0
-    rotated = np.stack([a[1] for a in prep]).astype(np.float32)[..., None] / 255.0
+    flat = np.stack([line.flat for line in prep]).astype(np.float32)[..., None] / 255.0
+    rotated = np.stack([r for line in prep for r in line.rotated][:n])  # long lines: pieces
+    rotated = rotated.astype(np.float32)[..., None] / 255.0
     cls_s = timed(lambda: recognizer._classify(flat), 5)
     probs = recognizer._read(rotated)
     ocr_s = timed(lambda: recognizer._read(rotated), 5)

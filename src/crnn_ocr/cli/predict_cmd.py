@@ -72,6 +72,7 @@ def open_recognizer(params: Params, model: str | None, batch_size: int | None) -
         decoding=cfg.decoding,
         beam_width=cfg.beam_width,
         backend=cfg.backend,
+        piece_aspect=cfg.piece_aspect,
     )
 
 

@@ -34,6 +34,12 @@ class InferenceParams(Section):
     max_bytes: int = Field(
         20_000_000, gt=0, description="Refuse encoded images larger than this many bytes."
     )
+    piece_aspect: float | None = Field(
+        14.0, ge=1,
+        description="Read lines wider than this many heights in pieces cut at blank columns, so "
+        "each piece fills the canvas height instead of the whole line being squeezed into it "
+        "(crnn_ocr.inference.pieces); null = always the whole line.",
+    )
     decoding: Literal["greedy", "beam_search"] = Field("greedy", description="CTC decoding.")
     beam_width: int = Field(10, gt=0, description="Beams when decoding=beam_search.")
     backend: Literal["auto", "litert", "keras"] = Field(

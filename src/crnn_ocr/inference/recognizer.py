@@ -23,6 +23,7 @@ from crnn_ocr.core.preprocess_settings import PreprocessSettings
 from crnn_ocr.core.preprocessing import rotate_image
 from crnn_ocr.errors import CrnnOcrError
 from crnn_ocr.inference import bundle as bundle_io
+from crnn_ocr.inference import pieces as line_pieces
 from crnn_ocr.inference.images import (
     DEFAULT_MAX_BYTES,
     DEFAULT_MAX_PIXELS,
@@ -38,6 +39,17 @@ if TYPE_CHECKING:
 DEFAULT_MODEL = "models:/crnn-ocr@champion"
 Loader = Callable[[], np.ndarray]
 Backend = Literal["auto", "litert", "keras"]
+DEFAULT_PIECE_ASPECT = 14.0  # inference.piece_aspect in params.yaml
+
+
+@dataclass(frozen=True)
+class Loaded:
+    """One preprocessed line: the classifier's input (the whole line) and the recogniser's
+    inputs, one rotated image per piece (``inference.pieces``)."""
+
+    flat: np.ndarray
+    rotated: list[np.ndarray]
+    pieces: list[line_pieces.Piece]
 
 
 @dataclass(frozen=True)
@@ -81,9 +93,12 @@ class Recognizer:
         beam_width: int = 10,
         backend: Backend = "auto",
         litert_dir: Path | None = None,
+        piece_aspect: float | None = DEFAULT_PIECE_ASPECT,
     ) -> None:
         if batch_size <= 0:
             raise CrnnOcrError(f"batch size must be > 0, got {batch_size}")
+        if piece_aspect is not None and piece_aspect < 1:
+            raise CrnnOcrError(f"piece aspect must be >= 1 (or None), got {piece_aspect}")
         self.classifier = classifier
         self.recognizer = recognizer
         self.alphabet = alphabet
@@ -94,6 +109,7 @@ class Recognizer:
         self.max_bytes = max_bytes
         self.decoding = decoding
         self.beam_width = beam_width
+        self.piece_aspect = piece_aspect  # read lines wider than this many heights in pieces
         self._check_shapes()
         self.backend = resolve_backend(backend)
         # litert_dir: a bundle's shipped flatbuffers (used when their content hash matches)
@@ -181,7 +197,7 @@ class Recognizer:
     ) -> Iterator[Prediction | Failure]:
         """Results in input order; loading runs in threads, one batch ahead of the models."""
         with ThreadPoolExecutor(self.workers, thread_name_prefix="crnn-ocr-decode") as pool:
-            pending: deque[list[tuple[str, Future[tuple[np.ndarray, np.ndarray]]]]] = deque()
+            pending: deque[list[tuple[str, Future[Loaded]]]] = deque()
             batches = _chunks(items, self.batch_size)
             for chunk in batches:
                 pending.append([(name, pool.submit(self._load_one, load)) for name, load in chunk])
@@ -191,20 +207,27 @@ class Recognizer:
             while pending:
                 yield from self._finish(pending.popleft(), on_error)
 
-    def _load_one(self, load: Loader) -> tuple[np.ndarray, np.ndarray]:
+    def _load_one(self, load: Loader) -> Loaded:
         image = load()
+        settings = self.preprocess
         try:
-            flat = self.preprocess.apply(image)
+            flat = settings.apply(image)
+            pieces = line_pieces.split_line(image, self.piece_aspect, settings.block_size,
+                                            settings.c)
+            if len(pieces) == 1:
+                rotated = [rotate_image(flat)]
+            else:
+                rotated = [settings.apply(image[:, p.start : p.stop], ocr=True) for p in pieces]
         except Exception as exc:  # ValueError / cv2.error on odd shapes or dtypes
             raise ImageError("<image>", f"cannot preprocess: {exc}") from None
-        return flat, rotate_image(flat)
+        return Loaded(flat, rotated, pieces)
 
     def _finish(
         self,
-        batch: list[tuple[str, Future[tuple[np.ndarray, np.ndarray]]]],
+        batch: list[tuple[str, Future[Loaded]]],
         on_error: Literal["raise", "skip"],
     ) -> Iterator[Prediction | Failure]:
-        done: list[tuple[int, str, tuple[np.ndarray, np.ndarray]]] = []
+        done: list[tuple[int, str, Loaded]] = []
         failures: dict[int, Failure] = {}
         for index, (name, future) in enumerate(batch):
             try:
@@ -219,17 +242,26 @@ class Recognizer:
         for index in range(len(batch)):
             yield by_index[index] if index in by_index else failures[index]
 
-    def _run_models(
-        self, arrays: list[tuple[np.ndarray, np.ndarray]], names: list[str]
-    ) -> list[Prediction]:
-        if not arrays:
+    def _run_models(self, lines: list[Loaded], names: list[str]) -> list[Prediction]:
+        if not lines:
             return []
-        flat = np.stack([a[0] for a in arrays]).astype(np.float32)[..., None] / 255.0
-        rotated = np.stack([a[1] for a in arrays]).astype(np.float32)[..., None] / 255.0
+        flat = np.stack([line.flat for line in lines]).astype(np.float32)[..., None] / 255.0
         cls_out = self._classify(flat)
-        probs = self._read(rotated)
         classes, class_probs = class_outputs(cls_out)
-        texts, confidences = self.decode(probs)
+        piece_texts: list[str] = []
+        piece_confidences: list[float] = []
+        inputs = [image for line in lines for image in line.rotated]
+        for start in range(0, len(inputs), self.batch_size):  # pieces can outnumber lines
+            part = np.stack(inputs[start : start + self.batch_size])
+            texts, confidences = self.decode(self._read(part.astype(np.float32)[..., None] / 255.0))
+            piece_texts += texts
+            piece_confidences += confidences
+        texts, confidences, at = [], [], 0
+        for line in lines:  # a line is as sure as its least sure piece
+            n = len(line.pieces)
+            texts.append(line_pieces.join_texts(line.pieces, piece_texts[at : at + n]))
+            confidences.append(min(piece_confidences[at : at + n]))
+            at += n
         return [
             Prediction(
                 id=name,

@@ -88,3 +88,28 @@ def test_missing_bundle_files_named(tmp_path: Path) -> None:
         Recognizer.load(tmp_path)
     with pytest.raises(CrnnOcrError, match="no such model folder"):
         Recognizer.load(tmp_path / "nothing")
+
+
+
+def test_long_lines_are_read_in_pieces(tiny_bundle: Path, png_line) -> None:
+    import cv2
+
+    from crnn_ocr.inference.pieces import join_texts, split_line
+
+    # 30 heights wide: three pieces at the default piece_aspect of 14
+    line = cv2.imdecode(np.frombuffer(png_line(7, width=720), np.uint8), cv2.IMREAD_GRAYSCALE)
+    rec = Recognizer.load(tiny_bundle, batch_size=2)  # 3 pieces + 1 short line > one batch
+    pieces = split_line(line, rec.piece_aspect, rec.preprocess.block_size, rec.preprocess.c)
+    assert len(pieces) == 3
+    short = cv2.imdecode(np.frombuffer(png_line(1), np.uint8), cv2.IMREAD_GRAYSCALE)
+    read_long, read_short = rec.predict([line, short])
+    whole = Recognizer.load(tiny_bundle, piece_aspect=None)
+    alone = whole.predict([line[:, p.start : p.stop] for p in pieces] + [line, short])
+    assert read_long.text == join_texts(pieces, [p.text for p in alone[:3]])
+    assert read_long.confidence == pytest.approx(min(p.confidence for p in alone[:3]), abs=1e-5)
+    assert read_long.confidence != pytest.approx(alone[3].confidence, abs=1e-5)  # not the squeeze
+    assert read_long.class_prob == pytest.approx(alone[3].class_prob, abs=1e-5)  # classifier: whole
+    assert read_short.text == alone[4].text
+    assert read_short.confidence == pytest.approx(alone[4].confidence, abs=1e-5)
+    with pytest.raises(CrnnOcrError, match="piece aspect must be >= 1"):
+        Recognizer.load(tiny_bundle, piece_aspect=0.5)
