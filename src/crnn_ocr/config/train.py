@@ -98,8 +98,8 @@ class ClassifierParams(FitParams):
     stem_stride: int = Field(
         1, ge=1,
         description="Patchify stem before the conv blocks: a stem_stride x stem_stride conv with "
-        "that stride (1 = no stem). Full-resolution convs dominate the CPU cost; a stride-4 stem "
-        "is lossless for binary 4x4 patches when stem_filters >= 16.",
+        "that stride (1 = no stem). Full-resolution convs dominate the CPU cost; with "
+        "stem_filters >= 16 a stride-4 stem has room for every pixel of a 4x4 patch.",
     )
     stem_filters: int = Field(32, gt=0, description="Filters of the patchify stem.")
     pooling: Literal["flatten", "global_avg", "global_max", "global_avg_max"] = Field(
