@@ -248,15 +248,12 @@ class Recognizer:
         flat = np.stack([line.flat for line in lines]).astype(np.float32)[..., None] / 255.0
         cls_out = self._classify(flat)
         classes, class_probs = class_outputs(cls_out)
-        piece_texts: list[str] = []
-        piece_confidences: list[float] = []
-        inputs = [image for line in lines for image in line.rotated]
-        for start in range(0, len(inputs), self.batch_size):  # pieces can outnumber lines
-            part = np.stack(inputs[start : start + self.batch_size])
-            texts, confidences = self.decode(self._read(part.astype(np.float32)[..., None] / 255.0))
-            piece_texts += texts
-            piece_confidences += confidences
-        texts, confidences, at = [], [], 0
+        piece_texts, piece_confidences = self._read_pieces(
+            [image for line in lines for image in line.rotated]
+        )
+        texts: list[str] = []
+        confidences: list[float] = []
+        at = 0
         for line in lines:  # a line is as sure as its least sure piece
             n = len(line.pieces)
             texts.append(line_pieces.join_texts(line.pieces, piece_texts[at : at + n]))
@@ -275,6 +272,18 @@ class Recognizer:
                 names, classes, class_probs, texts, confidences, strict=True
             )
         ]
+
+    def _read_pieces(self, images: list[np.ndarray]) -> tuple[list[str], list[float]]:
+        """Texts and confidences of rotated recogniser inputs, ``batch_size`` at a time (a
+        batch of lines can hold more pieces than lines)."""
+        texts: list[str] = []
+        confidences: list[float] = []
+        for start in range(0, len(images), self.batch_size):
+            batch = np.stack(images[start : start + self.batch_size]).astype(np.float32)
+            read, sure = self.decode(self._read(batch[..., None] / 255.0))
+            texts += read
+            confidences += sure
+        return texts, confidences
 
     def decode(self, probs: np.ndarray) -> tuple[list[str], list[float]]:
         """CTC-decode softmax outputs ``[B, T, C]`` into texts and per-line confidences."""
