@@ -63,17 +63,10 @@ def open_recognizer(params: Params, model: str | None, batch_size: int | None) -
     cfg = params.inference
     common.console.print(f"loading model {model or cfg.model}", highlight=False)
     common.show_logs()  # the first use of a model version with litert converts it (seconds)
-    return Recognizer.load(
-        model or cfg.model,
-        batch_size=batch_size or cfg.batch_size,
-        workers=cfg.workers,
-        max_pixels=cfg.max_pixels,
-        max_bytes=cfg.max_bytes,
-        decoding=cfg.decoding,
-        beam_width=cfg.beam_width,
-        backend=cfg.backend,
-        piece_aspect=cfg.piece_aspect,
-    )
+    options = cfg.recognizer_options()
+    if batch_size:
+        options["batch_size"] = batch_size
+    return Recognizer.load(model or cfg.model, **options)
 
 
 def _row(p: Prediction, inputs: Inputs) -> dict[str, Any]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import Field
 
@@ -52,3 +52,8 @@ class InferenceParams(Section):
         "crnn-ocr", min_length=1, description="Registry name of the end-to-end pyfunc model."
     )
     tesseract: TesseractParams = Field(default_factory=TesseractParams)  # type: ignore[arg-type]
+
+    def recognizer_options(self) -> dict[str, Any]:
+        """Keyword arguments of ``Recognizer`` (``crnn_ocr.inference``) from this section: what
+        ``predict`` and ``bench`` use, and what ``promote`` stores with the served model."""
+        return self.model_dump(exclude={"model", "registered_model", "tesseract"})

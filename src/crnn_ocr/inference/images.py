@@ -13,12 +13,13 @@ import cv2
 import numpy as np
 from PIL import Image, UnidentifiedImageError
 
+from crnn_ocr.config.inference import InferenceParams
 from crnn_ocr.errors import DataError
 
 FORMATS = ("PNG", "JPEG", "BMP", "TIFF", "WEBP")
 """Image formats accepted for prediction (identified by content, not by file extension)."""
-DEFAULT_MAX_PIXELS = 50_000_000
-DEFAULT_MAX_BYTES = 20_000_000
+DEFAULT_MAX_PIXELS = InferenceParams().max_pixels
+DEFAULT_MAX_BYTES = InferenceParams().max_bytes
 
 
 class ImageError(DataError):

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 
+from crnn_ocr.config.inference import InferenceParams
 from crnn_ocr.core.codec import Alphabet
 from crnn_ocr.core.preprocess_settings import PreprocessSettings
 from crnn_ocr.core.preprocessing import rotate_image
@@ -36,10 +37,12 @@ from crnn_ocr.models.classifier import CLASS_NAMES
 if TYPE_CHECKING:
     import keras
 
-DEFAULT_MODEL = "models:/crnn-ocr@champion"
 Loader = Callable[[], np.ndarray]
 Backend = Literal["auto", "litert", "keras"]
-DEFAULT_PIECE_ASPECT = 14.0  # inference.piece_aspect in params.yaml
+# One source for the defaults: the `inference` section of params.yaml, so the Python API and
+# the served model (which get no params.yaml) behave like the CLI with default params.
+_DEFAULTS = InferenceParams()
+DEFAULT_MODEL = _DEFAULTS.model
 
 
 @dataclass(frozen=True)
@@ -85,15 +88,15 @@ class Recognizer:
         alphabet: Alphabet,
         preprocess: PreprocessSettings,
         *,
-        batch_size: int = 64,
-        workers: int = 0,
+        batch_size: int = _DEFAULTS.batch_size,
+        workers: int = _DEFAULTS.workers,
         max_pixels: int = DEFAULT_MAX_PIXELS,
         max_bytes: int = DEFAULT_MAX_BYTES,
-        decoding: Literal["greedy", "beam_search"] = "greedy",
-        beam_width: int = 10,
-        backend: Backend = "auto",
+        decoding: Literal["greedy", "beam_search"] = _DEFAULTS.decoding,
+        beam_width: int = _DEFAULTS.beam_width,
+        backend: Backend = _DEFAULTS.backend,
         litert_dir: Path | None = None,
-        piece_aspect: float | None = DEFAULT_PIECE_ASPECT,
+        piece_aspect: float | None = _DEFAULTS.piece_aspect,
     ) -> None:
         if batch_size <= 0:
             raise CrnnOcrError(f"batch size must be > 0, got {batch_size}")

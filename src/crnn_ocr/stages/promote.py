@@ -6,6 +6,7 @@ file output DVC could cache, so ``dvc repro`` must never run it as a side effect
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from typing import Any
 
@@ -58,6 +59,7 @@ def run(
 
 
 CHAMPION_PAIR_TAG = "crnn_ocr.champion_pair"
+CONFIG_TAG = "crnn_ocr.inference_config"  # the Recognizer options the served model runs with
 
 
 def preprocess_differences(client: Any, run_id: str, params: Params) -> list[str]:
@@ -85,7 +87,8 @@ def preprocess_differences(client: Any, run_id: str, params: Params) -> list[str
 def publish_end_to_end(params: Params, paths: Paths) -> str:
     """Register the end-to-end ``crnn-ocr`` pyfunc from the two champions; say what happened.
 
-    A new version (alias ``champion``) is made only when the pair of champion versions changed
+    The served model runs with the ``inference`` params (``model_config``). A new version
+    (alias ``champion``) is made only when the pair of champion versions or those params changed
     since the current ``crnn-ocr@champion``, so reruns do not pile up identical versions.
     """
     from mlflow.exceptions import MlflowException
@@ -107,16 +110,19 @@ def publish_end_to_end(params: Params, paths: Paths) -> str:
                     f"preprocessing: {'; '.join(differ)}; retrain it or set preprocess to match)")
         sources.append(f"models:/{model_name}/{version}")
     pair = " + ".join(sources)
+    options = params.inference.recognizer_options()
+    tags = {CHAMPION_PAIR_TAG: pair, CONFIG_TAG: json.dumps(options, sort_keys=True)}
     try:
         current = client.get_model_version_by_alias(name, "champion")
-        if current.tags.get(CHAMPION_PAIR_TAG) == pair:
+        if all(current.tags.get(key) == value for key, value in tags.items()):
             return f"{name}: champion v{current.version} already bundles {pair}"
     except MlflowException:
         pass
     version = register_end_to_end(
         sources[0], sources[1], preprocess=params.preprocess, paths=paths, model_name=name,
-        alias="champion", tags={CHAMPION_PAIR_TAG: pair},
+        alias="champion", tags=tags, model_config=options,
     )
-    mlflow_store.with_retry(lambda: client.set_model_version_tag(
-        name, str(version), CHAMPION_PAIR_TAG, pair))
+    for key, value in tags.items():
+        mlflow_store.with_retry(lambda key=key, value=value: client.set_model_version_tag(
+            name, str(version), key, value))
     return f"{name}: registered v{version} (alias champion) = {pair}"

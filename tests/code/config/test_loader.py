@@ -41,3 +41,20 @@ def test_unknown_key_and_preset_fail(tmp_path: Path) -> None:
 def test_missing_file(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="not found"):
         load_params(tmp_path / "nope.yaml")
+
+
+
+def test_python_api_defaults_are_the_project_inference_params() -> None:
+    """`Recognizer(...)` without options (the Python API, a served model registered without a
+    config) reads lines like `crnn-ocr predict` with the project's params.yaml."""
+    import inspect
+
+    from crnn_ocr.inference.recognizer import DEFAULT_MODEL, Recognizer
+
+    section = load_params(ROOT / "params.yaml").inference
+    options = section.recognizer_options()
+    signature = inspect.signature(Recognizer).parameters
+    assert {"batch_size", "piece_aspect", "decoding", "max_pixels", "backend"} <= set(options)
+    assert set(options) <= set(signature)
+    assert {name: signature[name].default for name in options} == options
+    assert section.model == DEFAULT_MODEL
