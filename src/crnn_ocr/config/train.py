@@ -78,6 +78,13 @@ class FitParams(Section):
     shuffle_seed: int | None = Field(
         None, description="Shuffle seed; None = the global `seed`."
     )
+    bn_recompute_batches: int = Field(
+        0, ge=0,
+        description="Before each validation, set every BatchNorm layer's moving mean and "
+        "variance to the exact average over this many unaugmented training batches at the "
+        "current weights (0 = off: the moving averages, momentum 0.9, follow the last ~10 "
+        "batches of weights that keep changing, and validation then swings between epochs).",
+    )
     augment: AugmentParams = Field(default_factory=AugmentParams)  # type: ignore[arg-type]
 
     @model_validator(mode="after")

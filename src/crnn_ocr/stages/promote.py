@@ -118,11 +118,14 @@ def publish_end_to_end(params: Params, paths: Paths) -> str:
             return f"{name}: champion v{current.version} already bundles {pair}"
     except MlflowException:
         pass
-    version = register_end_to_end(
+    published = register_end_to_end(
         sources[0], sources[1], preprocess=params.preprocess, paths=paths, model_name=name,
         alias="champion", tags=tags, model_config=options,
     )
-    for key, value in tags.items():
-        mlflow_store.with_retry(lambda key=key, value=value: client.set_model_version_tag(
-            name, str(version), key, value))
-    return f"{name}: registered v{version} (alias champion) = {pair}"
+
+    def tag_version() -> None:
+        for key, value in tags.items():
+            client.set_model_version_tag(name, str(published), key, value)
+
+    mlflow_store.with_retry(tag_version)
+    return f"{name}: registered v{published} (alias champion) = {pair}"

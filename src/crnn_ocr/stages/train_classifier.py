@@ -86,7 +86,8 @@ def run(
     ckpt = model_dir(paths) / "checkpoints"
     run_name = f"classifier-{params.preset or 'custom'}"
     with training_run(paths, params.train.experiment, ckpt, run_name, logged, tags) as session:
-        fitted = fit_model(session, model, datasets["train"], datasets["val"], cfg)
+        fitted = fit_model(session, model, datasets["train"], datasets["val"], cfg,
+                           statistics_data=datasets["statistics"])
         test = score_store(model, store, "test", cfg.batch_size, cfg.misclassified_samples,
                            params.evaluate.length_buckets, read_fonts(paths.raw))
         real = _score_real(model, params, paths, shape) if score_real else None
@@ -126,6 +127,10 @@ def _datasets(params: Params, paths: Paths):  # type: ignore[no-untyped-def]
         )
         for split in ("train", "val")
     }
+    # BatchNorm statistics come from unaugmented training lines in store order (shards are
+    # random samples of the split): the same batches every epoch and after a resume.
+    datasets["statistics"] = make_dataset(store, "train", "classify", cfg.batch_size,
+                                          shuffle=False, seed=seed)
     return store, datasets
 
 
@@ -139,7 +144,7 @@ def _score_real(
         log.info("no real-image sample at %s: skipping real accuracy", folder)
         return None
     cfg = params.train.classifier
-    settings = PreprocessSettings.from_params(params.preprocess).with_size(shape[:2])
+    settings = PreprocessSettings.from_params(params.preprocess).with_size((shape[0], shape[1]))
     score = score_folder(model, folder, settings, cfg.misclassified_samples,
                          cfg.batch_size, params.evaluate.length_buckets)  # type: ignore[arg-type]
     for problem in score.skipped:

@@ -111,7 +111,9 @@ def run(params: Params, paths: Paths, register: bool = True) -> TrainOcrResult:
                 log.warning("train.ocr.time_budget_minutes may stop training before the cosine "
                             "schedule has decayed (it ends with epoch %d): fit epochs to the "
                             "budget instead", cfg.epochs)
-        fitted = fit_model(session, model, train, val, cfg, extra_callbacks=extra)
+        statistics = ocr_data.dataset(store, "train", cfg.batch_size)  # fixed order, unaugmented
+        fitted = fit_model(session, model, train, val, cfg, extra_callbacks=extra,
+                           statistics_data=statistics)
         history = {**fitted.history, **text_metrics.history}
         # The model now holds the best epoch's weights (by val_loss), not the last epoch's:
         # score what is saved rather than copying the last epoch's val metrics.

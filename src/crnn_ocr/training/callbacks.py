@@ -93,6 +93,55 @@ class FitState(keras.callbacks.Callback):
         write_json(self.state_file, state)
 
 
+class BatchNormStatistics(keras.callbacks.Callback):
+    """Recompute BatchNorm moving statistics at the current weights before each validation.
+
+    Each of ``batches`` batches of ``data`` (``(images, targets)``) runs through the model in
+    training mode with momentum ``1 - 1/k`` at the k-th batch, which leaves the exact mean of the
+    batch statistics in the moving mean and variance ("precise BN"). Only those statistics
+    change (no gradient step); what validation scores, early stopping keeps and checkpoints
+    save is then the model with statistics of its own weights.
+    """
+
+    def __init__(self, data: Any, batches: int) -> None:
+        super().__init__()
+        self.data = data
+        self.batches = batches
+
+    def on_test_begin(self, logs: dict[str, Any] | None = None) -> None:
+        recompute_batch_norm(self.model, self.data, self.batches)
+
+
+def recompute_batch_norm(model: keras.Model, data: Any, batches: int) -> int:
+    """Set ``model``'s BatchNorm moving statistics from ``batches`` batches of ``data``;
+    return the number of batches used."""
+    layers = batch_norm_layers(model)
+    if not layers or batches <= 0:
+        return 0
+    momenta = [layer.momentum for layer in layers]
+    used = 0
+    try:
+        for images, _targets in data.take(batches):
+            used += 1
+            for layer in layers:
+                layer.momentum = 1.0 - 1.0 / used
+            model(images, training=True)
+    finally:
+        for layer, momentum in zip(layers, momenta, strict=True):
+            layer.momentum = momentum
+    return used
+
+
+def batch_norm_layers(model: keras.layers.Layer) -> list[keras.layers.BatchNormalization]:
+    found = []
+    for layer in getattr(model, "layers", []):
+        if isinstance(layer, keras.layers.BatchNormalization):
+            found.append(layer)
+        else:
+            found += batch_norm_layers(layer)
+    return found
+
+
 class SlowBatches(keras.callbacks.Callback):
     """Sleep after each training batch (test hook, enabled by ``CRNN_OCR_TEST_BATCH_SLEEP_S``)."""
 
@@ -120,4 +169,4 @@ def read_json(path: Path) -> dict[str, Any] | None:
 
 def write_json(path: Path, data: dict[str, Any]) -> None:
     with atomic_file(path, "w", encoding="utf-8") as handle:
-        json.dump(data, handle, indent=1)  # type: ignore[attr-defined]
+        json.dump(data, handle, indent=1)  # type: ignore[arg-type]

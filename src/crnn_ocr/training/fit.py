@@ -172,8 +172,13 @@ def fit_model(
     cfg: FitParams,
     extra_callbacks: Sequence[keras.callbacks.Callback] = (),
     verbose: int | None = None,
+    statistics_data: tf.data.Dataset | None = None,
 ) -> FitResult:
     """Fit a compiled ``model``; resumable, logged to ``session.run_id`` every epoch.
+
+    ``statistics_data`` (unaugmented training batches in a fixed order) is where BatchNorm
+    statistics are recomputed from before each validation when ``cfg.bn_recompute_batches``
+    is set (``callbacks.BatchNormStatistics``).
 
     ``EarlyStopping(restore_best_weights=True)`` and, for the ``plateau`` LR schedule,
     ``ReduceLROnPlateau`` watch ``val_loss`` (the ``cosine`` schedule lives in the optimizer).
@@ -184,6 +189,7 @@ def fit_model(
 
     from crnn_ocr.training.callbacks import (
         SLOW_BATCH_ENV,
+        BatchNormStatistics,
         FitState,
         MlflowMetrics,
         SlowBatches,
@@ -213,7 +219,13 @@ def fit_model(
         min_lr=cfg.min_learning_rate,
     ) if cfg.lr_schedule == "plateau" else None
     state = FitState(folder, early, plateau, initial_epoch)
+    statistics = []
+    if cfg.bn_recompute_batches:
+        if statistics_data is None:
+            raise ValueError("bn_recompute_batches is set but no statistics_data was given")
+        statistics = [BatchNormStatistics(statistics_data, cfg.bn_recompute_batches)]
     callbacks: list[keras.callbacks.Callback] = [
+        *statistics,  # first: validation and everything after it see the new statistics
         early,
         *([plateau] if plateau else []),
         state,

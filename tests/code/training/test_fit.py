@@ -193,3 +193,58 @@ def test_cosine_needs_steps_and_room_after_warmup() -> None:
         make_optimizer(COSINE)
     with pytest.raises(ValueError, match="warmup_epochs"):
         FitParams(epochs=2, lr_schedule="cosine", warmup_epochs=2)
+
+
+def _first_bn_input_means(model: keras.Model, data, batches: int):  # noqa: ANN001
+    """Per-batch channel means of what the first BatchNorm layer sees, in training mode."""
+    import numpy as np
+
+    from crnn_ocr.training.callbacks import batch_norm_layers
+
+    bn = batch_norm_layers(model)[0]
+    feed = keras.Model(model.inputs, bn.input)
+    means = [np.asarray(feed(x, training=True)).mean(axis=(0, 1, 2))
+             for x, _ in data.take(batches)]
+    return np.mean(means, axis=0)
+
+
+def test_batch_norm_statistics_are_the_exact_average_over_the_batches(tiny_datasets) -> None:
+    import numpy as np
+
+    from crnn_ocr.training.callbacks import batch_norm_layers, recompute_batch_norm
+
+    train, _ = tiny_datasets
+    model = _model(CFG)
+    bn = batch_norm_layers(model)[0]
+    expected = _first_bn_input_means(model, train, 3)
+    assert not np.allclose(np.asarray(bn.moving_mean), expected, atol=1e-3)
+    weights = [np.asarray(w) for w in model.trainable_weights]
+
+    assert recompute_batch_norm(model, train, 3) == 3
+    np.testing.assert_allclose(np.asarray(bn.moving_mean), expected, rtol=1e-4, atol=1e-6)
+    assert bn.momentum == pytest.approx(0.9)  # restored
+    for before, after in zip(weights, model.trainable_weights, strict=True):
+        np.testing.assert_array_equal(before, np.asarray(after))  # no training step
+
+
+def test_fit_validates_with_statistics_of_the_current_weights(project, tiny_datasets) -> None:
+    """With bn_recompute_batches, what validation scored (and early stopping kept) is the model
+    whose BatchNorm statistics come from its own weights, not the lagging moving averages."""
+    import numpy as np
+
+    from crnn_ocr.training.callbacks import batch_norm_layers
+
+    train, val = tiny_datasets
+    cfg = CFG.model_copy(update={"epochs": 1, "bn_recompute_batches": 2})
+    with pytest.raises(ValueError, match="statistics_data"), training_run(
+        project, "exp", project.models / "a", "run", {}, {}
+    ) as session:
+        fit_model(session, _model(cfg), train, val, cfg, verbose=0)
+    model = _model(cfg)
+    with training_run(project, "exp", project.models / "b", "run", {}, {}) as session:
+        result = fit_model(session, model, train, val, cfg, verbose=0, statistics_data=train)
+    bn = batch_norm_layers(model)[0]
+    np.testing.assert_allclose(np.asarray(bn.moving_mean), _first_bn_input_means(model, train, 2),
+                               rtol=1e-4, atol=1e-6)
+    val_loss = model.evaluate(val, verbose=0, return_dict=True)["loss"]
+    assert val_loss == pytest.approx(result.history["val_loss"][0], rel=1e-4)
