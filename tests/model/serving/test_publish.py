@@ -42,6 +42,7 @@ def test_served_model_uses_the_project_inference_params(
     params = load_params(tmp_path / "params.yaml")
     paths = Paths.from_root(tmp_path)
     client = mlflow_store.setup(paths)
+    mlflow.set_experiment("publish-test")  # not an experiment id left active by another test
     bundle = build_untrained_bundle(params, tmp_path / "bundle",
                                     Alphabet.from_charset(MODERN_RUSSIAN))
     preprocess = flatten(params.preprocess.model_dump(mode="json"), "preprocess")
