@@ -7,7 +7,8 @@ Untrained weights run at the same speed as trained ones, so this needs no data:
         [-S train.ocr.model.lstm_units=96]
 
 keras runs the model as a TensorFlow graph (optionally XLA-compiled), litert as its LiteRT copy
-with the LSTMs unrolled (crnn_ocr.inference.litert; converted once per run, not timed).
+with the LSTMs unrolled (crnn_ocr.inference.litert; converted once per run, not timed),
+litert-int8 as that copy with dynamic-range int8 weights (``inference.quantize``).
 
 Target: >= 500 lines/s for the cpu preset on 2 cores (greedy decoding included).
 """
@@ -46,11 +47,13 @@ def bench(
     pre, cfg = params.preprocess, params.train.ocr
     alphabet = Alphabet.from_charset(MODERN_RUSSIAN)
     model = build_crnn(cfg.model, (pre.width, pre.height, 1), alphabet.num_classes)
-    if backend == "litert":
+    if backend.startswith("litert"):
         from crnn_ocr.inference import litert
 
+        quantize = "dynamic_range" if backend == "litert-int8" else "none"
         with tempfile.TemporaryDirectory() as cache:
-            predict = litert.LiteRtFunction(litert.flatbuffer(model, Path(cache)), threads)
+            blob = litert.flatbuffer(model, Path(cache), quantize=quantize)
+            predict = litert.LiteRtFunction(blob, threads)
     else:
         predict = tf.function(lambda x: model(x, training=False), jit_compile=jit)
     rng = np.random.default_rng(0)
@@ -84,8 +87,8 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=2, help="TF intra/inter-op threads.")
     parser.add_argument("--strategy", choices=["greedy", "beam_search"], default="greedy")
     parser.add_argument("--xla", action="store_true", help="keras backend: compile with XLA.")
-    parser.add_argument("--backends", nargs="+", choices=["keras", "litert"],
-                        default=["keras", "litert"])
+    parser.add_argument("--backends", nargs="+", choices=["keras", "litert", "litert-int8"],
+                        default=["keras", "litert", "litert-int8"])
     parser.add_argument("-S", "--set", dest="sets", action="append", default=[])
     args = parser.parse_args()
 

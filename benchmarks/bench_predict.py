@@ -9,9 +9,10 @@ Then it times each part alone so a slow part is easy to find.
     .venv/bin/python benchmarks/bench_predict.py --images ../shared/data/real/images --n 2048
     .venv/bin/python benchmarks/bench_predict.py --backends litert   # one backend only
 
-Both inference backends (keras: TensorFlow; litert: the LiteRT copies with unrolled LSTMs) run
-on the same files in one run, and the ratio is printed. The first litert run of a model version
-converts it (not timed: the warm-up batch).
+The inference backends (keras: TensorFlow; litert: the LiteRT copies with unrolled LSTMs;
+litert-int8: the same with dynamic-range int8 weights, ``inference.quantize``) run on the same
+files in one run, and each one's ratio to the first is printed. The first litert run of a model
+version converts it (not timed: the warm-up batch).
 
 Without --model the models are the cpu preset's, built by the real builders with RANDOM
 weights: the speed is the same as trained models' (same layers, same shapes; greedy CTC
@@ -33,6 +34,11 @@ import cv2
 import numpy as np
 
 TARGET_LINES_PER_S = 500
+VARIANTS = {  # name -> Recognizer options
+    "keras": {"backend": "keras"},
+    "litert": {"backend": "litert"},
+    "litert-int8": {"backend": "litert", "quantize": "dynamic_range"},
+}
 
 
 def write_lines(folder: Path, n: int, seed: int = 0) -> list[Path]:
@@ -64,8 +70,8 @@ def main() -> None:
     parser.add_argument("--images", type=Path, help="folder of line images (default: synthetic)")
     parser.add_argument("--n", type=int, default=2048, help="lines to read")
     parser.add_argument("--batch-size", type=int, default=64)
-    parser.add_argument("--backends", nargs="+", choices=["keras", "litert"],
-                        default=["keras", "litert"], help="inference backends to time")
+    parser.add_argument("--backends", nargs="+", choices=list(VARIANTS),
+                        default=list(VARIANTS), help="inference backends to time")
     args = parser.parse_args()
 
     from crnn_ocr import Recognizer
@@ -89,19 +95,22 @@ def main() -> None:
             (work / "lines").mkdir()
             paths = write_lines(work / "lines", args.n)
         speeds = {}
-        for backend in args.backends:
-            recognizer = Recognizer.load(model, batch_size=args.batch_size, backend=backend)
-            speeds[backend] = bench_one(recognizer, paths, source)
-        if len(speeds) == 2:
-            print(f"litert / keras end to end: {speeds['litert'] / speeds['keras']:.2f}x")
+        for name in args.backends:
+            recognizer = Recognizer.load(model, batch_size=args.batch_size, **VARIANTS[name])
+            speeds[name] = bench_one(recognizer, paths, source, name)
+        first, *others = args.backends
+        for name in others:
+            print(f"{name} / {first} end to end: {speeds[name] / speeds[first]:.2f}x")
 
 
-def bench_one(recognizer, paths: list[Path], source: str) -> float:  # type: ignore[no-untyped-def]
+def bench_one(  # type: ignore[no-untyped-def]
+    recognizer, paths: list[Path], source: str, name: str
+) -> float:
     """Print end-to-end lines/s and each part's; return the end-to-end speed."""
     from crnn_ocr.inference.images import read_image
 
     pre = recognizer.preprocess
-    print(f"[{recognizer.backend}] model: {source}; input {pre.height}x{pre.width}; batch "
+    print(f"[{name}] model: {source}; input {pre.height}x{pre.width}; batch "
           f"{recognizer.batch_size}; {os.cpu_count()} cores; {recognizer.workers} decode "
           f"threads; {len(paths)} lines")
 
@@ -126,14 +135,14 @@ def bench_one(recognizer, paths: list[Path], source: str) -> float:  # type: ign
     probs = recognizer._read(rotated)
     ocr_s = timed(lambda: recognizer._read(rotated), 5)
     ctc_s = timed(lambda: recognizer.decode(probs), 5)
-    for name, secs, note in [
+    for part, secs, note in [
         ("read+decode file", decode_s, "1 thread"),
         ("preprocess", prep_s, "1 thread"),
-        ("classifier", cls_s, recognizer.backend),
-        ("CRNN", ocr_s, recognizer.backend),
+        ("classifier", cls_s, name),
+        ("CRNN", ocr_s, name),
         ("CTC decoding", ctc_s, recognizer.decoding),
     ]:
-        print(f"  {name:17s} {n / secs:9.1f} lines/s  ({note})")
+        print(f"  {part:17s} {n / secs:9.1f} lines/s  ({note})")
     return end_to_end
 
 

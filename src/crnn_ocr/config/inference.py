@@ -8,6 +8,8 @@ from pydantic import Field
 
 from crnn_ocr.config.base import Section
 
+Quantize = Literal["none", "dynamic_range"]
+
 
 class TesseractParams(Section):
     """How ``crnn-ocr bench`` runs Tesseract 5: one single-threaded process per core."""
@@ -48,6 +50,11 @@ class InferenceParams(Section):
         "per model version; ~1.9x faster end to end on 2 AVX2 cores, on par where TensorFlow "
         "uses AVX-512), keras (TensorFlow), "
         "auto = litert if installed.",
+    )
+    quantize: Quantize = Field(
+        "none",
+        description="LiteRT backend only: dynamic_range = int8 weights, activations quantized "
+        "per batch at run time (post-training, no calibration data); none = float32.",
     )
     registered_model: str = Field(
         "crnn-ocr", min_length=1, description="Registry name of the end-to-end pyfunc model."

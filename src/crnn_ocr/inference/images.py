@@ -18,8 +18,9 @@ from crnn_ocr.errors import DataError
 
 FORMATS = ("PNG", "JPEG", "BMP", "TIFF", "WEBP")
 """Image formats accepted for prediction (identified by content, not by file extension)."""
-DEFAULT_MAX_PIXELS = InferenceParams().max_pixels
-DEFAULT_MAX_BYTES = InferenceParams().max_bytes
+_DEFAULTS = InferenceParams()
+DEFAULT_MAX_PIXELS = _DEFAULTS.max_pixels
+DEFAULT_MAX_BYTES = _DEFAULTS.max_bytes
 
 
 class ImageError(DataError):

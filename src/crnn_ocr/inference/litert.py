@@ -22,10 +22,11 @@ import tempfile
 import threading
 from collections.abc import Iterable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, get_args
 
 import numpy as np
 
+from crnn_ocr.config.inference import Quantize
 from crnn_ocr.errors import CrnnOcrError
 from crnn_ocr.io.atomic import atomic_dir, atomic_file
 
@@ -36,6 +37,7 @@ log = logging.getLogger(__name__)
 
 RECURRENT_LAYERS = frozenset({"LSTM", "GRU", "SimpleRNN"})
 CACHE_ENV = "CRNN_OCR_CACHE"
+QUANTIZE_MODES: tuple[str, ...] = get_args(Quantize)
 
 
 def available() -> bool:
@@ -77,11 +79,15 @@ def _with_unroll(node: Any) -> Any:
     return node
 
 
-def model_key(model: keras.Model) -> str:
-    """Content hash of the model's architecture, weights and the converter's version."""
+def model_key(model: keras.Model, quantize: Quantize = "none") -> str:
+    """Content hash of the model's architecture, weights, the converter's version and the
+    quantization mode."""
     import tensorflow as tf
 
+    _check_quantize(quantize)
     digest = hashlib.sha256()
+    if quantize != "none":  # float32 keys stay those of earlier versions (shipped bundles)
+        digest.update(f"quantize={quantize}".encode())
     digest.update(json.dumps(model.get_config(), sort_keys=True, default=str).encode())
     digest.update(tf.__version__.encode())
     for weight in model.get_weights():
@@ -90,16 +96,30 @@ def model_key(model: keras.Model) -> str:
     return digest.hexdigest()
 
 
-def convert(model: keras.Model) -> bytes:
-    """Convert ``model`` (recurrent layers unrolled) to a float32 LiteRT flatbuffer."""
+def _check_quantize(quantize: str) -> None:
+    if quantize not in QUANTIZE_MODES:
+        raise CrnnOcrError(
+            f"unknown LiteRT quantization {quantize!r}: {' or '.join(QUANTIZE_MODES)}"
+        )
+
+
+def convert(model: keras.Model, quantize: Quantize = "none") -> bytes:
+    """Convert ``model`` (recurrent layers unrolled) to a LiteRT flatbuffer.
+
+    ``quantize="dynamic_range"``: weights stored as int8, activations quantized per batch at
+    run time (TensorFlow's post-training dynamic-range quantization; no calibration data).
+    """
     import tensorflow as tf
 
+    _check_quantize(quantize)
     flat = unrolled(model)
     spec = tf.TensorSpec([None, *model.input_shape[1:]], tf.float32)
     with tempfile.TemporaryDirectory(prefix="crnn-ocr-litert-") as tmp:
         saved = Path(tmp) / "saved_model"
         flat.export(str(saved), format="tf_saved_model", input_signature=[spec], verbose=False)
         converter = tf.lite.TFLiteConverter.from_saved_model(str(saved))
+        if quantize == "dynamic_range":
+            converter.optimizations = [tf.lite.Optimize.DEFAULT]
         try:
             return bytes(converter.convert())
         except Exception as exc:  # the converter raises ConverterError and friends
@@ -109,21 +129,27 @@ def convert(model: keras.Model) -> bytes:
             ) from exc
 
 
-def flatbuffer(model: keras.Model, cache: Path | None = None, shipped: Path | None = None) -> bytes:
-    """The model's LiteRT flatbuffer: from ``shipped`` (a bundle's ``litert/`` folder), from
-    ``cache`` (default :func:`cache_dir`), or converted and cached.
+def flatbuffer(
+    model: keras.Model,
+    cache: Path | None = None,
+    shipped: Path | None = None,
+    quantize: Quantize = "none",
+) -> bytes:
+    """The model's LiteRT flatbuffer (``quantize`` as in :func:`convert`): from ``shipped``
+    (a bundle's ``litert/`` folder), from ``cache`` (default :func:`cache_dir`), or converted
+    and cached.
 
     Files are named by :func:`model_key`, so a flatbuffer left over from other weights is
     never used for this model.
     """
     cache = cache_dir() if cache is None else cache
-    name = f"{model_key(model)}.tflite"
+    name = f"{model_key(model, quantize)}.tflite"
     for path in ([shipped / name] if shipped else []) + [cache / name]:
         if path.is_file():
             return path.read_bytes()
     path = cache / name
     log.info("converting %s to LiteRT (once per model version; cached in %s)", model.name, cache)
-    blob = convert(model)
+    blob = convert(model, quantize)
     try:
         with atomic_file(path, "wb") as handle:
             handle.write(blob)  # type: ignore[attr-defined]
@@ -132,7 +158,7 @@ def flatbuffer(model: keras.Model, cache: Path | None = None, shipped: Path | No
     return blob
 
 
-def ship(models: Iterable[keras.Model], folder: Path) -> Path:
+def ship(models: Iterable[keras.Model], folder: Path, quantize: Quantize = "none") -> Path:
     """Write each model's flatbuffer into ``folder`` (a bundle's ``litert/``), atomically.
 
     A registered model that carries its flatbuffers starts serving without converting, on any
@@ -140,7 +166,9 @@ def ship(models: Iterable[keras.Model], folder: Path) -> Path:
     """
     with atomic_dir(folder) as tmp:
         for model in models:
-            (tmp / f"{model_key(model)}.tflite").write_bytes(flatbuffer(model))
+            (tmp / f"{model_key(model, quantize)}.tflite").write_bytes(
+                flatbuffer(model, quantize=quantize)
+            )
     return folder
 
 

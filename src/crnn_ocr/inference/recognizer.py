@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 
-from crnn_ocr.config.inference import InferenceParams
+from crnn_ocr.config.inference import InferenceParams, Quantize
 from crnn_ocr.core.codec import Alphabet
 from crnn_ocr.core.preprocess_settings import PreprocessSettings
 from crnn_ocr.core.preprocessing import rotate_image
@@ -97,6 +97,7 @@ class Recognizer:
         backend: Backend = _DEFAULTS.backend,
         litert_dir: Path | None = None,
         piece_aspect: float | None = _DEFAULTS.piece_aspect,
+        quantize: Quantize = _DEFAULTS.quantize,
     ) -> None:
         if batch_size <= 0:
             raise CrnnOcrError(f"batch size must be > 0, got {batch_size}")
@@ -115,9 +116,10 @@ class Recognizer:
         self.piece_aspect = piece_aspect  # read lines wider than this many heights in pieces
         self._check_shapes()
         self.backend = resolve_backend(backend)
+        self.quantize = quantize  # LiteRT only; the keras backend always runs float32
         # litert_dir: a bundle's shipped flatbuffers (used when their content hash matches)
-        self._classify = inference_function(classifier, self.backend, litert_dir)
-        self._read = inference_function(recognizer, self.backend, litert_dir)
+        self._classify = inference_function(classifier, self.backend, litert_dir, quantize)
+        self._read = inference_function(recognizer, self.backend, litert_dir, quantize)
 
     # ----------------------------------------------------------------------------- loading
     @classmethod
@@ -336,15 +338,18 @@ def inference_function(
     model: keras.Model,
     backend: Literal["litert", "keras"] = "keras",
     litert_dir: Path | None = None,
+    quantize: Quantize = "none",
 ) -> Callable[[np.ndarray], np.ndarray]:
     """``model`` in inference mode for any batch size: a LiteRT interpreter over its shipped
-    (``litert_dir``) or cached conversion, or one compiled TensorFlow graph (no retracing)."""
+    (``litert_dir``) or cached conversion (``quantize``: see ``litert.convert``), or one
+    compiled TensorFlow graph (no retracing)."""
     import keras
 
     if backend == "litert":
         from crnn_ocr.inference import litert
 
-        return litert.LiteRtFunction(litert.flatbuffer(model, shipped=litert_dir))
+        blob = litert.flatbuffer(model, shipped=litert_dir, quantize=quantize)
+        return litert.LiteRtFunction(blob)
     if keras.backend.backend() != "tensorflow":
         return lambda x: np.asarray(model.predict_on_batch(x))
     import tensorflow as tf

@@ -186,7 +186,8 @@ def register_end_to_end(
         if resolve_backend("auto") == "litert":  # ship the LiteRT copies: serving starts at once
             log.info("converting both models to LiteRT, shipped with the registered model")
             models = [recognizer.classifier, recognizer.recognizer]
-            folder = litert.ship(models, work / "bundle" / bundle_io.LITERT_DIR)
+            quantize = (model_config or {}).get("quantize", "none")
+            folder = litert.ship(models, work / "bundle" / bundle_io.LITERT_DIR, quantize)
             bundle = dataclasses.replace(bundle, litert=folder)
         run_tags = {
             "crnn_ocr.classifier_source": str(classifier_model_uri_or_path),

@@ -51,7 +51,7 @@ def test_conversion_is_cached_by_model_content(
     assert cached.name == f"{litert.model_key(model)}.tflite"
     assert cached.read_bytes() == blob
 
-    def no_conversion(model):
+    def no_conversion(model, quantize="none"):
         raise AssertionError("converted again although the cache holds this model")
 
     monkeypatch.setattr(litert, "convert", no_conversion)
@@ -61,6 +61,33 @@ def test_conversion_is_cached_by_model_content(
     assert litert.model_key(model) != cached.stem
     with pytest.raises(AssertionError, match="converted again"):
         litert.flatbuffer(model, tmp_path)
+
+
+def _int8_tensors(blob: bytes) -> int:
+    from ai_edge_litert.interpreter import Interpreter
+
+    details = Interpreter(model_content=blob).get_tensor_details()
+    return sum(d["dtype"] == np.int8 for d in details)
+
+
+def test_dynamic_range_quantization_is_a_model_version_of_its_own(
+    tiny_bundle: Path, tmp_path: Path, decoded_line
+) -> None:
+    model = load_keras(tiny_bundle / "recognizer.keras")
+    full = litert.flatbuffer(model, tmp_path)
+    small = litert.flatbuffer(model, tmp_path, quantize="dynamic_range")
+    assert _int8_tensors(full) == 0 < _int8_tensors(small)  # int8 weights where float32 were
+    assert sorted(p.stem for p in tmp_path.glob("*.tflite")) == sorted(
+        [litert.model_key(model), litert.model_key(model, "dynamic_range")]
+    )
+    x = _batch(model, 4)
+    got = litert.LiteRtFunction(small, threads=2)(x)
+    assert not np.array_equal(got, litert.LiteRtFunction(full, threads=2)(x))
+    np.testing.assert_allclose(got, np.asarray(model(x, training=False)), atol=0.02)
+    with pytest.raises(CrnnOcrError, match="unknown LiteRT quantization 'int4'"):
+        litert.flatbuffer(model, tmp_path, quantize="int4")  # type: ignore[arg-type]
+    quantized = Recognizer.load(tiny_bundle, backend="litert", quantize="dynamic_range")
+    assert quantized.predict([decoded_line(0)])[0].text is not None
 
 
 def test_recognizer_backends_agree(tiny_bundle: Path, decoded_line) -> None:
@@ -92,7 +119,7 @@ def test_shipped_flatbuffers_are_used_by_content_hash(
     )
     monkeypatch.setenv(litert.CACHE_ENV, str(tmp_path / "empty-cache"))
 
-    def no_conversion(model):
+    def no_conversion(model, quantize="none"):
         raise AssertionError("converted although the bundle ships this model's flatbuffer")
 
     monkeypatch.setattr(litert, "convert", no_conversion)

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -19,26 +20,18 @@ from crnn_ocr.tracking.tags import flatten
 
 pytestmark = pytest.mark.slow
 
-TINY = {
-    "preset": None,
-    "preprocess": {"height": 16, "width": 64},
-    "train": {
-        "classifier": {"conv_filters": [4], "dense_units": 8},
-        "ocr": {"model": {"conv_blocks": [{"filters": 4, "pool": [2, 2]}],
-                          "lstm_units": 8, "lstm_layers": 1}},
-    },
-    "inference": {"piece_aspect": 20.0, "batch_size": 16, "decoding": "beam_search"},
-}
+INFERENCE = {"piece_aspect": 20.0, "batch_size": 16, "decoding": "beam_search"}
 
 
 def test_served_model_uses_the_project_inference_params(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, tiny_model_params: dict[str, Any]
 ) -> None:
     import mlflow
 
     monkeypatch.delenv("MLFLOW_TRACKING_URI", raising=False)
     monkeypatch.setenv("CRNN_OCR_CACHE", str(tmp_path / "cache"))
-    (tmp_path / "params.yaml").write_text(yaml.safe_dump(TINY), encoding="utf-8")
+    project = {**tiny_model_params, "preset": None, "inference": INFERENCE}
+    (tmp_path / "params.yaml").write_text(yaml.safe_dump(project), encoding="utf-8")
     params = load_params(tmp_path / "params.yaml")
     paths = Paths.from_root(tmp_path)
     client = mlflow_store.setup(paths)

@@ -20,6 +20,7 @@ import urllib.error
 import urllib.request
 import zlib
 from pathlib import Path
+from typing import Any
 
 import cv2
 import numpy as np
@@ -33,14 +34,6 @@ from crnn_ocr.paths import Paths
 
 pytestmark = pytest.mark.slow
 
-TINY = {
-    "preprocess": {"height": 16, "width": 64},
-    "train": {
-        "classifier": {"conv_filters": [4], "dense_units": 8},
-        "ocr": {"model": {"conv_blocks": [{"filters": 4, "pool": [2, 2]}],
-                          "lstm_units": 8, "lstm_layers": 1}},
-    },
-}
 START_TIMEOUT_S = 240
 REQUEST_TIMEOUT_S = 60
 
@@ -83,7 +76,7 @@ def _post(port: int, rows: list[list[str]]) -> tuple[int, dict]:
 
 
 @pytest.fixture(scope="module")
-def served(tmp_path_factory: pytest.TempPathFactory):
+def served(tmp_path_factory: pytest.TempPathFactory, tiny_model_params: dict[str, Any]):
     from crnn_ocr.core.preprocess_settings import PreprocessSettings
     from crnn_ocr.inference.bundle import build_untrained_bundle
     from crnn_ocr.serving.register import register_end_to_end
@@ -95,7 +88,8 @@ def served(tmp_path_factory: pytest.TempPathFactory):
     os.environ["MLFLOW_TRACKING_URI"] = uri
     try:
         bundle = build_untrained_bundle(
-            Params.model_validate(TINY), root / "bundle", Alphabet.from_charset(MODERN_RUSSIAN)
+            Params.model_validate(tiny_model_params), root / "bundle",
+            Alphabet.from_charset(MODERN_RUSSIAN),
         )
         version = register_end_to_end(
             bundle.classifier, bundle.recognizer, alphabet=bundle.alphabet,
