@@ -84,7 +84,7 @@ def model_key(model: keras.Model, quantize: Quantize = "none") -> str:
     quantization mode."""
     import tensorflow as tf
 
-    _check_quantize(quantize)
+    check_quantize(quantize)
     digest = hashlib.sha256()
     if quantize != "none":  # float32 keys stay those of earlier versions (shipped bundles)
         digest.update(f"quantize={quantize}".encode())
@@ -96,7 +96,8 @@ def model_key(model: keras.Model, quantize: Quantize = "none") -> str:
     return digest.hexdigest()
 
 
-def _check_quantize(quantize: str) -> None:
+def check_quantize(quantize: str) -> None:
+    """Refuse an unknown quantization mode by name."""
     if quantize not in QUANTIZE_MODES:
         raise CrnnOcrError(
             f"unknown LiteRT quantization {quantize!r}: {' or '.join(QUANTIZE_MODES)}"
@@ -111,7 +112,7 @@ def convert(model: keras.Model, quantize: Quantize = "none") -> bytes:
     """
     import tensorflow as tf
 
-    _check_quantize(quantize)
+    check_quantize(quantize)
     flat = unrolled(model)
     spec = tf.TensorSpec([None, *model.input_shape[1:]], tf.float32)
     with tempfile.TemporaryDirectory(prefix="crnn-ocr-litert-") as tmp:

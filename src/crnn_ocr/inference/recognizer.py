@@ -115,6 +115,9 @@ class Recognizer:
         self.beam_width = beam_width
         self.piece_aspect = piece_aspect  # read lines wider than this many heights in pieces
         self._check_shapes()
+        from crnn_ocr.inference import litert
+
+        litert.check_quantize(quantize)  # refused with either backend, not silently ignored
         self.backend = resolve_backend(backend)
         self.quantize = quantize  # LiteRT only; the keras backend always runs float32
         # litert_dir: a bundle's shipped flatbuffers (used when their content hash matches)

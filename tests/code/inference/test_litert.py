@@ -86,6 +86,8 @@ def test_dynamic_range_quantization_is_a_model_version_of_its_own(
     np.testing.assert_allclose(got, np.asarray(model(x, training=False)), atol=0.02)
     with pytest.raises(CrnnOcrError, match="unknown LiteRT quantization 'int4'"):
         litert.flatbuffer(model, tmp_path, quantize="int4")  # type: ignore[arg-type]
+    with pytest.raises(CrnnOcrError, match="unknown LiteRT quantization 'int4'"):
+        Recognizer.load(tiny_bundle, backend="keras", quantize="int4")
     quantized = Recognizer.load(tiny_bundle, backend="litert", quantize="dynamic_range")
     assert quantized.predict([decoded_line(0)])[0].text is not None
 
