@@ -85,6 +85,12 @@ class FitParams(Section):
         "current weights (0 = off: the moving averages, momentum 0.9, follow the last ~10 "
         "batches of weights that keep changing, and validation then swings between epochs).",
     )
+    ema_momentum: float | None = Field(
+        None, gt=0, lt=1,
+        description="Keep an exponential moving average of the weights with this momentum "
+        "(e.g. 0.99, about the last 100 steps; None = off). Validation, early stopping's best "
+        "weights and the saved model use the average; training steps update the raw weights.",
+    )
     augment: AugmentParams = Field(default_factory=AugmentParams)  # type: ignore[arg-type]
 
     @model_validator(mode="after")

@@ -93,6 +93,60 @@ class FitState(keras.callbacks.Callback):
         write_json(self.state_file, state)
 
 
+class EmaWeights(keras.callbacks.Callback):
+    """Validate, keep and save the moving average of the weights (``ema_momentum``).
+
+    A Keras optimizer built with ``use_ema`` keeps the average in slots of its own. This
+    callback, first in the list, swaps it into the model at ``on_test_begin``, so BatchNorm
+    statistics, validation, early stopping's best weights, FitState, the backup and the
+    extra callbacks all see the averaged model; the callback from :meth:`restorer`, last in
+    the list, swaps the training weights back at the epoch's end. The backup is therefore
+    written swapped (model = average, optimizer slots = training weights): after a resume the
+    restorer swaps once, so training goes on from the training weights as if never stopped.
+    """
+
+    def __init__(self, resumed: bool = False) -> None:
+        super().__init__()
+        self.resumed = resumed
+        self.average_in_model = False
+
+    def on_test_begin(self, logs: dict[str, Any] | None = None) -> None:
+        if not self.average_in_model:
+            self.swap()
+
+    def swap(self) -> None:
+        optimizer = self.model.optimizer
+        if not getattr(optimizer, "use_ema", False):
+            raise ValueError("EmaWeights needs an optimizer built with use_ema=True")
+        # The pairing Keras's own SwapEMAWeights and finalize_variable_values use.
+        for var, average in zip(optimizer._trainable_variables,
+                                optimizer._model_variables_moving_average, strict=True):
+            raw = keras.ops.convert_to_numpy(var)
+            var.assign(average)
+            average.assign(raw)
+        self.average_in_model = not self.average_in_model
+
+    def restorer(self) -> keras.callbacks.Callback:
+        return _EmaRestore(self)
+
+
+class _EmaRestore(keras.callbacks.Callback):
+    """The second half of :class:`EmaWeights` (last in the callback list)."""
+
+    def __init__(self, ema: EmaWeights) -> None:
+        super().__init__()
+        self.ema = ema
+
+    def on_train_begin(self, logs: dict[str, Any] | None = None) -> None:
+        if self.ema.resumed:  # the backup loaded just now was saved with the average in place
+            self.ema.average_in_model = True
+            self.ema.swap()
+
+    def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
+        if self.ema.average_in_model:
+            self.ema.swap()
+
+
 class BatchNormStatistics(keras.callbacks.Callback):
     """Recompute BatchNorm moving statistics at the current weights before each validation.
 

@@ -116,7 +116,9 @@ def make_optimizer(cfg: FitParams, epoch_steps: int | None = None) -> keras.opti
     import keras
 
     lr = learning_rate(cfg, epoch_steps)
-    clip = {"global_clipnorm": cfg.gradient_clip_norm}
+    clip: dict[str, Any] = {"global_clipnorm": cfg.gradient_clip_norm}
+    if cfg.ema_momentum:  # the average lives in the optimizer; callbacks.EmaWeights uses it
+        clip.update(use_ema=True, ema_momentum=cfg.ema_momentum)
     builders = {
         "adam": lambda: keras.optimizers.Adam(lr, **clip),
         "adamw": lambda: keras.optimizers.AdamW(lr, weight_decay=cfg.weight_decay, **clip),
@@ -176,6 +178,9 @@ def fit_model(
 ) -> FitResult:
     """Fit a compiled ``model``; resumable, logged to ``session.run_id`` every epoch.
 
+    With ``cfg.ema_momentum`` the model validated, kept as best and returned is the moving
+    average of the weights (``callbacks.EmaWeights``).
+
     ``statistics_data`` (unaugmented training batches in a fixed order) is where BatchNorm
     statistics are recomputed from before each validation when ``cfg.bn_recompute_batches``
     is set (``callbacks.BatchNormStatistics``).
@@ -190,6 +195,7 @@ def fit_model(
     from crnn_ocr.training.callbacks import (
         SLOW_BATCH_ENV,
         BatchNormStatistics,
+        EmaWeights,
         FitState,
         MlflowMetrics,
         SlowBatches,
@@ -219,13 +225,15 @@ def fit_model(
         min_lr=cfg.min_learning_rate,
     ) if cfg.lr_schedule == "plateau" else None
     state = FitState(folder, early, plateau, initial_epoch)
+    ema = EmaWeights(resumed=initial_epoch > 0) if cfg.ema_momentum else None
     statistics = []
     if cfg.bn_recompute_batches:
         if statistics_data is None:
             raise ValueError("bn_recompute_batches is set but no statistics_data was given")
         statistics = [BatchNormStatistics(statistics_data, cfg.bn_recompute_batches)]
     callbacks: list[keras.callbacks.Callback] = [
-        *statistics,  # first: validation and everything after it see the new statistics
+        *([ema] if ema else []),  # first: the average is what everything below sees
+        *statistics,  # then: validation and everything after it see the new statistics
         early,
         *([plateau] if plateau else []),
         state,
@@ -235,6 +243,7 @@ def fit_model(
         ),
         MlflowMetrics(session.run_id),
         *extra_callbacks,
+        *([ema.restorer()] if ema else []),  # last: training goes on from the raw weights
     ]
     if os.environ.get(SLOW_BATCH_ENV):
         callbacks.append(SlowBatches(float(os.environ[SLOW_BATCH_ENV])))

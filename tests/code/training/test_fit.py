@@ -248,3 +248,84 @@ def test_fit_validates_with_statistics_of_the_current_weights(project, tiny_data
                                rtol=1e-4, atol=1e-6)
     val_loss = model.evaluate(val, verbose=0, return_dict=True)["loss"]
     assert val_loss == pytest.approx(result.history["val_loss"][0], rel=1e-4)
+
+
+class _WeightLog(keras.callbacks.Callback):
+    """Trainable weights after every training step, at each epoch's first step and at each
+    epoch's end (as the callbacks there see them)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.steps: list[list] = []
+        self.epoch_start: list[list] = []
+        self.epoch_end: list[list] = []
+
+    def _weights(self) -> list:
+        return [keras.ops.convert_to_numpy(w) for w in self.model.trainable_weights]
+
+    def on_train_batch_begin(self, batch: int, logs=None) -> None:  # noqa: ANN001
+        if batch == 0:
+            self.epoch_start.append(self._weights())
+
+    def on_train_batch_end(self, batch: int, logs=None) -> None:  # noqa: ANN001
+        self.steps.append(self._weights())
+
+    def on_epoch_end(self, epoch: int, logs=None) -> None:  # noqa: ANN001
+        self.epoch_end.append(self._weights())
+
+
+EMA = CFG.model_copy(update={"epochs": 2, "ema_momentum": 0.8, "dropout": 0.0})
+
+
+def test_ema_validates_the_average_and_trains_on_the_raw_weights(project, tiny_datasets) -> None:
+    import numpy as np
+
+    train, val = tiny_datasets
+    watch = _WeightLog()
+    model = _model(EMA)
+    with training_run(project, "exp", project.models / "e", "run", {}, {}) as session:
+        result = fit_model(session, model, train, val, EMA, [watch], verbose=0)
+    average = watch.steps[0]  # Keras: the first step copies, then m * avg + (1 - m) * w
+    averages = [average]
+    for weights in watch.steps[1:]:
+        average = [0.8 * a + 0.2 * w for a, w in zip(average, weights, strict=True)]
+        averages.append(average)
+    per_epoch = len(watch.steps) // 2
+    for epoch in range(2):
+        expected = averages[(epoch + 1) * per_epoch - 1]
+        for got, want in zip(watch.epoch_end[epoch], expected, strict=True):
+            np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-6)
+    # The second epoch starts from the last raw weights, not from the average.
+    for got, raw in zip(watch.epoch_start[1], watch.steps[per_epoch - 1], strict=True):
+        np.testing.assert_array_equal(got, raw)
+    assert not all(np.allclose(a, r) for a, r in zip(averages[per_epoch - 1],
+                                                     watch.steps[per_epoch - 1], strict=True))
+    # What validation scored is the model returned (the best epoch's average).
+    val_loss = model.evaluate(val, verbose=0, return_dict=True)["loss"]
+    assert val_loss == pytest.approx(min(result.history["val_loss"]), rel=1e-4)
+
+
+def test_resumed_ema_training_matches_an_uninterrupted_one(project, tiny_datasets) -> None:
+    """The backup holds the average in the model and the raw weights in the optimizer; a
+    resumed run swaps them back, so its epochs match a run that was never stopped."""
+    train, val = tiny_datasets
+    cfg = EMA.model_copy(update={"epochs": 4})
+    keras.utils.set_random_seed(0)
+    with training_run(project, "exp", project.models / "a", "run", {}, {}) as session:
+        straight = fit_model(session, _model(cfg), train, val, cfg, verbose=0)
+    ckpt = project.models / "b"
+    keras.utils.set_random_seed(0)
+    with pytest.raises(RuntimeError, match="interrupted"), training_run(
+        project, "exp", ckpt, "run", {}, {}
+    ) as session:
+        fit_model(session, _model(cfg), train, val, cfg, [Interrupt(2)], verbose=0)
+    with training_run(project, "exp", ckpt, "run", {}, {}) as session:
+        resumed = fit_model(session, _model(cfg), train, val, cfg, verbose=0)
+    assert resumed.initial_epoch == 2
+    assert resumed.history["val_loss"] == pytest.approx(straight.history["val_loss"], rel=1e-4)
+
+
+def test_ema_momentum_must_be_a_fraction() -> None:
+    with pytest.raises(ValueError, match="ema_momentum"):
+        FitParams(ema_momentum=1.0)
+    assert make_optimizer(EMA).use_ema and not make_optimizer(CFG).use_ema
