@@ -10,9 +10,10 @@ Then it times each part alone so a slow part is easy to find.
     .venv/bin/python benchmarks/bench_predict.py --backends litert   # one backend only
 
 The inference backends (keras: TensorFlow; litert: the LiteRT copies with unrolled LSTMs;
-litert-int8: the same with dynamic-range int8 weights, ``inference.quantize``) run on the same
+litert-int8: the same with dynamic-range int8 weights, ``inference.quantize``; -canvas: every
+line read on the whole canvas, not at its width, ``inference.width_step``) run on the same
 files in one run, and each one's ratio to the first is printed. The first litert run of a model
-version converts it (not timed: the warm-up batch).
+version converts it at every width (not timed: the warm-up).
 
 Without --model the models are the cpu preset's, built by the real builders with RANDOM
 weights: the speed is the same as trained models' (same layers, same shapes; greedy CTC
@@ -34,10 +35,11 @@ import cv2
 import numpy as np
 
 TARGET_LINES_PER_S = 500
-VARIANTS = {  # name -> Recognizer options
+VARIANTS = {  # name -> Recognizer options (width_step: the params default unless given)
     "keras": {"backend": "keras"},
     "litert": {"backend": "litert"},
     "litert-int8": {"backend": "litert", "quantize": "dynamic_range"},
+    "litert-int8-canvas": {"backend": "litert", "quantize": "dynamic_range", "width_step": None},
 }
 
 
@@ -114,7 +116,9 @@ def bench_one(  # type: ignore[no-untyped-def]
           f"{recognizer.batch_size}; {os.cpu_count()} cores; {recognizer.workers} decode "
           f"threads; {len(paths)} lines")
 
-    recognizer.predict_paths(paths[: recognizer.batch_size])  # warm-up: graph tracing
+    used = recognizer.prepare_widths()  # warm-up: conversions, graph tracing
+    recognizer.predict_paths(paths[: recognizer.batch_size])
+    print(f"  recogniser widths: {used}")
     total = timed(lambda: recognizer.predict_paths(paths))
     end_to_end = len(paths) / total
     verdict = "meets" if end_to_end >= TARGET_LINES_PER_S else "BELOW"
@@ -135,12 +139,16 @@ def bench_one(  # type: ignore[no-untyped-def]
     probs = recognizer._read(rotated)
     ocr_s = timed(lambda: recognizer._read(rotated), 5)
     ctc_s = timed(lambda: recognizer.decode(probs), 5)
+    pieces = [r for line in prep for r in line.rotated][:n]
+    widths = [w for line in prep for w in line.widths][:n]
+    sized_s = timed(lambda: recognizer._read_pieces(pieces, widths), 5)
     for part, secs, note in [
         ("read+decode file", decode_s, "1 thread"),
         ("preprocess", prep_s, "1 thread"),
         ("classifier", cls_s, name),
-        ("CRNN", ocr_s, name),
+        ("CRNN", ocr_s, f"{name}, whole canvas"),
         ("CTC decoding", ctc_s, recognizer.decoding),
+        ("CRNN + CTC", sized_s, f"at the lines' widths, mean {np.mean(widths):.0f} px"),
     ]:
         print(f"  {part:17s} {n / secs:9.1f} lines/s  ({note})")
     return end_to_end

@@ -72,6 +72,15 @@ def test_small_crnn_learns_to_read_digits() -> None:
     assert after.cer < 0.35, callback.history  # from ~1.0: it reads most digits
     assert len(callback.history["val_cer"]) == 16
     assert callback.history["val_cer"][-1] == pytest.approx(after.cer)
+    # Read at the width each line needs (inference.widths), the trained model reads as well.
+    from crnn_ocr.inference import widths
+
+    buckets = [widths.bucket(int(np.flatnonzero(x.any(axis=(1, 2))).max()) + 1, (32, 256), 64)
+               for x in val_x]
+    assert 0 < np.mean(buckets) < 200
+    cropped = [predict_texts(widths.at_width(model, w), x[None, :w], DIGITS)[0].text
+               for w, x in zip(buckets, val_x, strict=True)]
+    assert score(val_texts, cropped).cer <= after.cer + 0.03
     # A blank (all-white) line reads as nothing, with zero confidence, and is no error.
     white = (preprocess_image(np.full((40, 300), 255, np.uint8), ocr=True, target_size=(32, 256))
              > 0).astype(np.float32)[None, ..., None]

@@ -42,6 +42,13 @@ class InferenceParams(Section):
         "each piece fills the canvas height instead of the whole line being squeezed into it "
         "(crnn_ocr.inference.pieces); null = always the whole line.",
     )
+    width_step: int | None = Field(
+        128, gt=0,
+        description="Read each line (or piece) at the width its text needs plus a white margin, "
+        "rounded up to a multiple of this many canvas pixels, not the whole canvas: the "
+        "recogniser's cost grows with the width (crnn_ocr.inference.widths; one recogniser copy "
+        "per width); null = always the whole canvas.",
+    )
     decoding: Literal["greedy", "beam_search"] = Field("greedy", description="CTC decoding.")
     beam_width: int = Field(10, gt=0, description="Beams when decoding=beam_search.")
     backend: Literal["auto", "litert", "keras"] = Field(

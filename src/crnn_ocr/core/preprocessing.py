@@ -46,15 +46,21 @@ def _scale_to_fit(image: np.ndarray, target_size: tuple[int, int]) -> np.ndarray
     gray = _as_gray(np.asarray(image))
     if gray.dtype != np.uint8:
         gray = np.clip(gray, 0, 255).astype(np.uint8)
-    target_h, target_w = target_size
     h, w = gray.shape
     if h == 0 or w == 0:
         raise ValueError(f"cannot resize an empty image of shape {gray.shape}")
-    scale = min(target_h / h, target_w / w)
-    new_h = max(1, min(target_h, round(h * scale)))
-    new_w = max(1, min(target_w, round(w * scale)))
-    interpolation = cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR
+    new_h, new_w = scaled_size((h, w), target_size)
+    shrink = min(target_size[0] / h, target_size[1] / w) < 1
+    interpolation = cv2.INTER_AREA if shrink else cv2.INTER_LINEAR
     return cv2.resize(gray, (new_w, new_h), interpolation=interpolation)
+
+
+def scaled_size(shape: tuple[int, int], target_size: tuple[int, int]) -> tuple[int, int]:
+    """``(height, width)`` of an image of ``shape`` (height, width) once scaled to fit
+    ``target_size`` with its aspect ratio kept: the part of the canvas that is not padding."""
+    (h, w), (target_h, target_w) = shape, target_size
+    scale = min(target_h / h, target_w / w)
+    return max(1, min(target_h, round(h * scale))), max(1, min(target_w, round(w * scale)))
 
 
 def _place(scaled: np.ndarray, target_size: tuple[int, int], fill: int) -> np.ndarray:

@@ -1,13 +1,18 @@
 """Batched classify+read: one call gives each line's class, class probability, text, confidence.
 
-Images are decoded and preprocessed in a thread pool (OpenCV releases the GIL), one batch ahead
-of the models, so decoding of batch k+1 overlaps inference of batch k on a multi-core machine.
+Images are decoded and preprocessed in a thread pool (OpenCV releases the GIL), one window of
+lines ahead of the models, so decoding of window k+1 overlaps inference of window k on a
+multi-core machine. A window holds ``WINDOW_BATCHES`` batches (the first one batch, so
+results start at once), so that each width the recogniser reads at (``inference.widths``)
+gets full batches: a LiteRT interpreter re-plans itself for every new batch size (~14 ms for
+the cpu preset at 512 px), and a batch of a few lines costs nearly as much as a full one.
 """
 
 from __future__ import annotations
 
 import os
 import tempfile
+import threading
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -21,10 +26,11 @@ import numpy as np
 from crnn_ocr.config.inference import InferenceParams, Quantize
 from crnn_ocr.core.codec import Alphabet
 from crnn_ocr.core.preprocess_settings import PreprocessSettings
-from crnn_ocr.core.preprocessing import rotate_image
+from crnn_ocr.core.preprocessing import rotate_image, scaled_size
 from crnn_ocr.errors import CrnnOcrError
 from crnn_ocr.inference import bundle as bundle_io
 from crnn_ocr.inference import pieces as line_pieces
+from crnn_ocr.inference import widths as read_widths
 from crnn_ocr.inference.images import (
     DEFAULT_MAX_BYTES,
     DEFAULT_MAX_PIXELS,
@@ -43,16 +49,19 @@ Backend = Literal["auto", "litert", "keras"]
 # the served model (which get no params.yaml) behave like the CLI with default params.
 _DEFAULTS = InferenceParams()
 DEFAULT_MODEL = _DEFAULTS.model
+WINDOW_BATCHES = 16
 
 
 @dataclass(frozen=True)
 class Loaded:
     """One preprocessed line: the classifier's input (the whole line) and the recogniser's
-    inputs, one rotated image per piece (``inference.pieces``)."""
+    inputs, one rotated image per piece (``inference.pieces``) with the width it is read at
+    (``inference.widths``)."""
 
     flat: np.ndarray
     rotated: list[np.ndarray]
     pieces: list[line_pieces.Piece]
+    widths: list[int]
 
 
 @dataclass(frozen=True)
@@ -98,6 +107,7 @@ class Recognizer:
         litert_dir: Path | None = None,
         piece_aspect: float | None = _DEFAULTS.piece_aspect,
         quantize: Quantize = _DEFAULTS.quantize,
+        width_step: int | None = _DEFAULTS.width_step,
     ) -> None:
         if batch_size <= 0:
             raise CrnnOcrError(f"batch size must be > 0, got {batch_size}")
@@ -115,14 +125,19 @@ class Recognizer:
         self.beam_width = beam_width
         self.piece_aspect = piece_aspect  # read lines wider than this many heights in pieces
         self._check_shapes()
+        read_widths.check_step(recognizer, width_step)
+        self.width_step = width_step  # read lines at the width they need (None: whole canvas)
         from crnn_ocr.inference import litert
 
         litert.check_quantize(quantize)  # refused with either backend, not silently ignored
         self.backend = resolve_backend(backend)
         self.quantize = quantize  # LiteRT only; the keras backend always runs float32
         # litert_dir: a bundle's shipped flatbuffers (used when their content hash matches)
+        self._litert_dir = litert_dir
         self._classify = inference_function(classifier, self.backend, litert_dir, quantize)
         self._read = inference_function(recognizer, self.backend, litert_dir, quantize)
+        self._readers = {preprocess.width: self._read}  # rotated input width -> recogniser
+        self._readers_lock = threading.Lock()
 
     # ----------------------------------------------------------------------------- loading
     @classmethod
@@ -203,10 +218,10 @@ class Recognizer:
         items: Iterable[tuple[str, Loader]],
         on_error: Literal["raise", "skip"] = "skip",
     ) -> Iterator[Prediction | Failure]:
-        """Results in input order; loading runs in threads, one batch ahead of the models."""
+        """Results in input order; loading runs in threads, one window ahead of the models."""
         with ThreadPoolExecutor(self.workers, thread_name_prefix="crnn-ocr-decode") as pool:
             pending: deque[list[tuple[str, Future[Loaded]]]] = deque()
-            batches = _chunks(items, self.batch_size)
+            batches = _chunks(items, self.batch_size, self.batch_size * WINDOW_BATCHES)
             for chunk in batches:
                 pending.append([(name, pool.submit(self._load_one, load)) for name, load in chunk])
                 if len(pending) < 2:
@@ -226,9 +241,16 @@ class Recognizer:
                 rotated = [rotate_image(flat)]
             else:
                 rotated = [settings.apply(image[:, p.start : p.stop], ocr=True) for p in pieces]
+            widths = [
+                read_widths.bucket(
+                    scaled_size((image.shape[0], p.stop - p.start), settings.target_size)[1],
+                    settings.target_size, self.width_step,
+                )
+                for p in pieces
+            ]
         except Exception as exc:  # ValueError / cv2.error on odd shapes or dtypes
             raise ImageError("<image>", f"cannot preprocess: {exc}") from None
-        return Loaded(flat, rotated, pieces)
+        return Loaded(flat, rotated, pieces, widths)
 
     def _finish(
         self,
@@ -253,11 +275,15 @@ class Recognizer:
     def _run_models(self, lines: list[Loaded], names: list[str]) -> list[Prediction]:
         if not lines:
             return []
-        flat = np.stack([line.flat for line in lines]).astype(np.float32)[..., None] / 255.0
-        cls_out = self._classify(flat)
+        step = self.batch_size
+        cls_out = np.concatenate([
+            self._classify(_as_input([line.flat for line in lines[start : start + step]]))
+            for start in range(0, len(lines), step)
+        ])
         classes, class_probs = class_outputs(cls_out)
         piece_texts, piece_confidences = self._read_pieces(
-            [image for line in lines for image in line.rotated]
+            [image for line in lines for image in line.rotated],
+            [width for line in lines for width in line.widths],
         )
         texts: list[str] = []
         confidences: list[float] = []
@@ -281,17 +307,45 @@ class Recognizer:
             )
         ]
 
-    def _read_pieces(self, images: list[np.ndarray]) -> tuple[list[str], list[float]]:
-        """Texts and confidences of rotated recogniser inputs, ``batch_size`` at a time (a
-        batch of lines can hold more pieces than lines)."""
-        texts: list[str] = []
-        confidences: list[float] = []
-        for start in range(0, len(images), self.batch_size):
-            batch = np.stack(images[start : start + self.batch_size]).astype(np.float32)
-            read, sure = self.decode(self._read(batch[..., None] / 255.0))
-            texts += read
-            confidences += sure
+    def _read_pieces(
+        self, images: list[np.ndarray], widths: list[int]
+    ) -> tuple[list[str], list[float]]:
+        """Texts and confidences of rotated recogniser inputs, each read at its width: the
+        inputs of one width ``batch_size`` at a time (a window can hold more pieces than
+        lines)."""
+        texts = [""] * len(images)
+        confidences = [0.0] * len(images)
+        by_width: dict[int, list[int]] = {}
+        for index, width in enumerate(widths):
+            by_width.setdefault(width, []).append(index)
+        for width, indices in sorted(by_width.items()):
+            read = self.reader(width)
+            for start in range(0, len(indices), self.batch_size):
+                chunk = indices[start : start + self.batch_size]
+                got, sure = self.decode(read(_as_input([images[i][:width] for i in chunk])))
+                for i, text, confidence in zip(chunk, got, sure, strict=True):
+                    texts[i], confidences[i] = text, confidence
         return texts, confidences
+
+    def prepare_widths(self) -> list[int]:
+        """Build (for LiteRT: load or convert) the recogniser at every width now, not on first
+        use (for timing, or a server's first requests); return the widths."""
+        step, canvas = self.width_step, self.preprocess.width
+        sizes = [canvas] if step is None else [*range(step, canvas, step), canvas]
+        for width in sizes:
+            self.reader(width)
+        return sizes
+
+    def reader(self, width: int) -> Callable[[np.ndarray], np.ndarray]:
+        """The recogniser for rotated inputs ``width`` columns wide (built, and for LiteRT
+        converted or loaded, on first use; see ``inference.widths``)."""
+        with self._readers_lock:
+            if width not in self._readers:
+                narrow = read_widths.at_width(self.recognizer, width)
+                self._readers[width] = inference_function(
+                    narrow, self.backend, self._litert_dir, self.quantize
+                )
+            return self._readers[width]
 
     def decode(self, probs: np.ndarray) -> tuple[list[str], list[float]]:
         """CTC-decode softmax outputs ``[B, T, C]`` into texts and per-line confidences."""
@@ -374,6 +428,11 @@ def load_keras(path: str | Path) -> keras.Model:
         raise CrnnOcrError(f"{path}: cannot load Keras model: {exc}") from exc
 
 
+def _as_input(images: list[np.ndarray]) -> np.ndarray:
+    """A model batch ``float32 [B, ..., 1]`` in [0, 1] from preprocessed ``uint8`` images."""
+    return np.stack(images).astype(np.float32)[..., None] / 255.0
+
+
 def _ids(ids: Sequence[str] | None, n: int, prefix: str) -> list[str]:
     if ids is None:
         return [f"{prefix} {i}" for i in range(n)]
@@ -386,12 +445,15 @@ def _const(image: np.ndarray) -> Loader:
     return lambda: np.asarray(image)
 
 
-def _chunks(items: Iterable[tuple[str, Loader]], size: int) -> Iterator[list[tuple[str, Loader]]]:
+def _chunks(
+    items: Iterable[tuple[str, Loader]], first: int, size: int
+) -> Iterator[list[tuple[str, Loader]]]:
+    """``first`` items, then ``size`` at a time."""
     chunk: list[tuple[str, Loader]] = []
     for item in items:
         chunk.append(item)
-        if len(chunk) == size:
+        if len(chunk) == first:
             yield chunk
-            chunk = []
+            chunk, first = [], size
     if chunk:
         yield chunk

@@ -18,6 +18,7 @@ from typing import Any
 import cv2
 import numpy as np
 
+from crnn_ocr.config.inference import InferenceParams
 from crnn_ocr.core.codec import Alphabet
 from crnn_ocr.core.preprocess_settings import PreprocessSettings
 from crnn_ocr.errors import CrnnOcrError
@@ -165,6 +166,7 @@ def register_end_to_end(
     import mlflow
 
     from crnn_ocr.inference import litert
+    from crnn_ocr.inference import widths as read_widths
     from crnn_ocr.inference.recognizer import Recognizer, resolve_backend
     from crnn_ocr.tracking import mlflow_store
 
@@ -185,8 +187,10 @@ def register_end_to_end(
         recognizer = Recognizer.from_bundle(bundle, backend="keras")  # fail early on mismatches
         if resolve_backend("auto") == "litert":  # ship the LiteRT copies: serving starts at once
             log.info("converting both models to LiteRT, shipped with the registered model")
-            models = [recognizer.classifier, recognizer.recognizer]
-            quantize = (model_config or {}).get("quantize", "none")
+            options = {**InferenceParams().recognizer_options(), **(model_config or {})}
+            models = [recognizer.classifier,
+                      *read_widths.variants(recognizer.recognizer, options["width_step"])]
+            quantize = options["quantize"]
             folder = litert.ship(models, work / "bundle" / bundle_io.LITERT_DIR, quantize)
             bundle = dataclasses.replace(bundle, litert=folder)
         run_tags = {

@@ -1,0 +1,86 @@
+"""Read each line at the width its text needs instead of the whole canvas.
+
+Preprocessing puts a line at the left of a white ``height x width`` canvas; a short line fills
+a fraction of it and the rest is padding. The CRNN runs along the width (convolutions, then
+one LSTM step per time step), so its cost grows with the width it is given: the same weights
+rebuilt for a narrower input read the text's columns plus a white margin at a fraction of the
+cost (LiteRT int8, 2 cores, batch 64: 747 lines/s at 512 px, 1,009 at 384, 1,596 at 256,
+3,270 at 128). Widths come in buckets (multiples of ``step``), one model each, so a LiteRT
+copy is converted once per bucket. The CRNN was trained on whole canvases, so the margin keeps
+a stretch of white for its backward LSTM to start from: 20k test split, 600 lines, CER 0.0648
+on the whole canvas, 0.0649 at step 128 with a 32 px margin, 0.0659 with a 16 px margin
+(docs/inference.md).
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import TYPE_CHECKING, Any
+
+from crnn_ocr.errors import CrnnOcrError
+
+if TYPE_CHECKING:
+    import keras
+
+def bucket(content_width: int, canvas: tuple[int, int], step: int | None) -> int:
+    """The width a line with ``content_width`` columns of text on a ``canvas`` (height, width)
+    is read at: the text plus a margin of one canvas height (32 px for the cpu preset), rounded
+    up to a multiple of ``step``, at most the canvas width (``step`` None: the canvas width)."""
+    height, width = canvas
+    if step is None:
+        return width
+    return min(width, -(-(content_width + height) // step) * step)
+
+
+def time_stride(model: keras.Model) -> int:
+    """Input columns per output time step of a recogniser (its pooling along the width)."""
+    return int(model.input_shape[1]) // int(model.output_shape[1])
+
+
+def check_step(model: keras.Model, step: int | None) -> None:
+    """Refuse a step the recogniser cannot be rebuilt at, naming the setting."""
+    if step is None:
+        return
+    stride = time_stride(model)
+    if step <= 0 or step % stride:
+        raise CrnnOcrError(
+            f"inference.width_step={step} must be a positive multiple of {stride} (the "
+            f"recogniser's input columns per time step), or null for the whole canvas"
+        )
+
+
+def at_width(model: keras.Model, width: int) -> keras.Model:
+    """The recogniser ``model`` rebuilt for rotated inputs ``width`` columns wide, same weights.
+
+    Only the input shape and the conv-to-sequence reshape depend on the width (the time axis);
+    every weight is shared by all widths.
+    """
+    import keras
+
+    full = int(model.input_shape[1])
+    if width == full:
+        return model
+    config = copy.deepcopy(model.get_config())
+    for layer in config["layers"]:
+        _resize(layer, width, full)
+    narrow = keras.Model.from_config(config)
+    narrow.set_weights(model.get_weights())
+    return narrow
+
+
+def _resize(layer: dict[str, Any], width: int, full: int) -> None:
+    settings = layer["config"]
+    if layer["class_name"] == "InputLayer":
+        settings["batch_shape"] = [settings["batch_shape"][0], width, *settings["batch_shape"][2:]]
+    elif layer["class_name"] == "Reshape":
+        steps, features = settings["target_shape"]
+        settings["target_shape"] = [steps * width // full, features]
+
+
+def variants(model: keras.Model, step: int | None) -> list[keras.Model]:
+    """``model`` at every width a line can be read at with ``step`` (narrowest first; the
+    model itself last): what a registered model ships LiteRT copies of."""
+    full = int(model.input_shape[1])
+    if step is None:
+        return [model]
+    return [at_width(model, width) for width in range(step, full, step)] + [model]
