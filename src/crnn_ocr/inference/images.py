@@ -18,7 +18,7 @@ from crnn_ocr.errors import DataError
 
 FORMATS = ("PNG", "JPEG", "BMP", "TIFF", "WEBP")
 """Image formats accepted for prediction (identified by content, not by file extension)."""
-_DEFAULTS = InferenceParams()
+_DEFAULTS = InferenceParams.model_validate({})
 DEFAULT_MAX_PIXELS = _DEFAULTS.max_pixels
 DEFAULT_MAX_BYTES = _DEFAULTS.max_bytes
 

@@ -47,7 +47,7 @@ Loader = Callable[[], np.ndarray]
 Backend = Literal["auto", "litert", "keras"]
 # One source for the defaults: the `inference` section of params.yaml, so the Python API and
 # the served model (which get no params.yaml) behave like the CLI with default params.
-_DEFAULTS = InferenceParams()
+_DEFAULTS = InferenceParams.model_validate({})
 DEFAULT_MODEL = _DEFAULTS.model
 WINDOW_BATCHES = 16
 

@@ -187,7 +187,8 @@ def register_end_to_end(
         recognizer = Recognizer.from_bundle(bundle, backend="keras")  # fail early on mismatches
         if resolve_backend("auto") == "litert":  # ship the LiteRT copies: serving starts at once
             log.info("converting both models to LiteRT, shipped with the registered model")
-            options = {**InferenceParams().recognizer_options(), **(model_config or {})}
+            defaults = InferenceParams.model_validate({}).recognizer_options()
+            options = {**defaults, **(model_config or {})}
             models = [recognizer.classifier,
                       *read_widths.variants(recognizer.recognizer, options["width_step"])]
             quantize = options["quantize"]
