@@ -59,7 +59,7 @@ class InferenceParams(Section):
         "auto = litert if installed.",
     )
     quantize: Quantize = Field(
-        "none",
+        "dynamic_range",
         description="LiteRT backend only: dynamic_range = int8 weights, activations quantized "
         "per batch at run time (post-training, no calibration data); none = float32.",
     )
