@@ -35,10 +35,11 @@ def test_seed_preset_trains_one_step_on_cpu() -> None:
 def test_cpu_preset_learns_a_separable_task() -> None:
     configure_tensorflow(2, 0)
     params = load_params(ROOT / "params.yaml", ["preset=cpu"])
-    cfg = params.train.classifier.model_copy(update={"learning_rate": 3e-3})
+    # The preset's layers with the preset's own schedule, fitted to this toy run's length.
+    cfg = params.train.classifier.model_copy(update={"learning_rate": 3e-3, "epochs": 6})
     shape = (params.preprocess.height, 128)
     model = build_classifier(cfg, shape)
-    compile_classifier(model, make_optimizer(cfg))
+    compile_classifier(model, make_optimizer(cfg, epoch_steps=256 // 32))
     x, y = separable_arrays(256, shape)
     model.fit(x, y, batch_size=32, epochs=6, verbose=0)
     xt, yt = separable_arrays(128, shape, seed=7)
