@@ -116,14 +116,14 @@ def make_optimizer(cfg: FitParams, epoch_steps: int | None = None) -> keras.opti
     import keras
 
     lr = learning_rate(cfg, epoch_steps)
-    clip: dict[str, Any] = {"global_clipnorm": cfg.gradient_clip_norm}
+    extra: dict[str, Any] = {"global_clipnorm": cfg.gradient_clip_norm}
     if cfg.ema_momentum:  # the average lives in the optimizer; callbacks.EmaWeights uses it
-        clip.update(use_ema=True, ema_momentum=cfg.ema_momentum)
+        extra.update(use_ema=True, ema_momentum=cfg.ema_momentum)
     builders = {
-        "adam": lambda: keras.optimizers.Adam(lr, **clip),
-        "adamw": lambda: keras.optimizers.AdamW(lr, weight_decay=cfg.weight_decay, **clip),
-        "rmsprop": lambda: keras.optimizers.RMSprop(lr, **clip),
-        "sgd": lambda: keras.optimizers.SGD(lr, momentum=0.9, **clip),
+        "adam": lambda: keras.optimizers.Adam(lr, **extra),
+        "adamw": lambda: keras.optimizers.AdamW(lr, weight_decay=cfg.weight_decay, **extra),
+        "rmsprop": lambda: keras.optimizers.RMSprop(lr, **extra),
+        "sgd": lambda: keras.optimizers.SGD(lr, momentum=0.9, **extra),
     }
     return builders[cfg.optimizer]()
 
