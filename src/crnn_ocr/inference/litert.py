@@ -143,8 +143,15 @@ def flatbuffer(
     Files are named by :func:`model_key`, so a flatbuffer left over from other weights is
     never used for this model.
     """
+    return _named_flatbuffer(model, model_key(model, quantize), cache, shipped, quantize)
+
+
+def _named_flatbuffer(
+    model: keras.Model, key: str, cache: Path | None, shipped: Path | None, quantize: Quantize
+) -> bytes:
+    """:func:`flatbuffer` once the model's key is known (hashing the weights is not free)."""
     cache = cache_dir() if cache is None else cache
-    name = f"{model_key(model, quantize)}.tflite"
+    name = f"{key}.tflite"
     for path in ([shipped / name] if shipped else []) + [cache / name]:
         if path.is_file():
             return path.read_bytes()
@@ -167,9 +174,9 @@ def ship(models: Iterable[keras.Model], folder: Path, quantize: Quantize = "none
     """
     with atomic_dir(folder) as tmp:
         for model in models:
-            (tmp / f"{model_key(model, quantize)}.tflite").write_bytes(
-                flatbuffer(model, quantize=quantize)
-            )
+            key = model_key(model, quantize)
+            blob = _named_flatbuffer(model, key, None, None, quantize)
+            (tmp / f"{key}.tflite").write_bytes(blob)
     return folder
 
 

@@ -135,9 +135,9 @@ class Recognizer:
         # litert_dir: a bundle's shipped flatbuffers (used when their content hash matches)
         self._litert_dir = litert_dir
         self._classify = inference_function(classifier, self.backend, litert_dir, quantize)
-        self._read = inference_function(recognizer, self.backend, litert_dir, quantize)
-        self._readers = {preprocess.width: self._read}  # rotated input width -> recogniser
+        self._readers: dict[int, Callable[[np.ndarray], np.ndarray]] = {}  # by input width
         self._readers_lock = threading.Lock()
+        self.reader(preprocess.width)  # the whole canvas: built (or converted) up front
 
     # ----------------------------------------------------------------------------- loading
     @classmethod
@@ -330,8 +330,7 @@ class Recognizer:
     def prepare_widths(self) -> list[int]:
         """Build (for LiteRT: load or convert) the recogniser at every width now, not on first
         use (for timing, or a server's first requests); return the widths."""
-        step, canvas = self.width_step, self.preprocess.width
-        sizes = [canvas] if step is None else [*range(step, canvas, step), canvas]
+        sizes = read_widths.all_widths(self.preprocess.width, self.width_step)
         for width in sizes:
             self.reader(width)
         return sizes

@@ -77,10 +77,12 @@ def _resize(layer: dict[str, Any], width: int, full: int) -> None:
         settings["target_shape"] = [steps * width // full, features]
 
 
+def all_widths(canvas_width: int, step: int | None) -> list[int]:
+    """Every width :func:`bucket` can return, narrowest first (the canvas width last)."""
+    return [*range(step, canvas_width, step), canvas_width] if step else [canvas_width]
+
+
 def variants(model: keras.Model, step: int | None) -> list[keras.Model]:
     """``model`` at every width a line can be read at with ``step`` (narrowest first; the
     model itself last): what a registered model ships LiteRT copies of."""
-    full = int(model.input_shape[1])
-    if step is None:
-        return [model]
-    return [at_width(model, width) for width in range(step, full, step)] + [model]
+    return [at_width(model, width) for width in all_widths(int(model.input_shape[1]), step)]

@@ -18,7 +18,6 @@ from typing import Any
 import cv2
 import numpy as np
 
-from crnn_ocr.config.inference import InferenceParams
 from crnn_ocr.core.codec import Alphabet
 from crnn_ocr.core.preprocess_settings import PreprocessSettings
 from crnn_ocr.errors import CrnnOcrError
@@ -184,15 +183,15 @@ def register_end_to_end(
         if alphabet is None:
             alphabet = _find_alphabet(recognizer_model_uri_or_path, ocr_dir, work)
         bundle = bundle_io.write_bundle(work / "bundle", cls_file, ocr_file, alphabet, settings)
-        recognizer = Recognizer.from_bundle(bundle, backend="keras")  # fail early on mismatches
+        # Fail early on mismatches or bad options; the served model gets the same options.
+        options = {**(model_config or {}), "backend": "keras"}
+        recognizer = Recognizer.from_bundle(bundle, **options)
         if resolve_backend("auto") == "litert":  # ship the LiteRT copies: serving starts at once
             log.info("converting both models to LiteRT, shipped with the registered model")
-            defaults = InferenceParams.model_validate({}).recognizer_options()
-            options = {**defaults, **(model_config or {})}
             models = [recognizer.classifier,
-                      *read_widths.variants(recognizer.recognizer, options["width_step"])]
-            quantize = options["quantize"]
-            folder = litert.ship(models, work / "bundle" / bundle_io.LITERT_DIR, quantize)
+                      *read_widths.variants(recognizer.recognizer, recognizer.width_step)]
+            folder = litert.ship(models, work / "bundle" / bundle_io.LITERT_DIR,
+                                 recognizer.quantize)
             bundle = dataclasses.replace(bundle, litert=folder)
         run_tags = {
             "crnn_ocr.classifier_source": str(classifier_model_uri_or_path),
