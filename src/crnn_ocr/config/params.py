@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from crnn_ocr.config.base import Section
 from crnn_ocr.config.data import DataParams
@@ -29,3 +29,17 @@ class Params(Section):
     evaluate: EvaluateParams = Field(default_factory=EvaluateParams)  # type: ignore[arg-type]
     inference: InferenceParams = Field(default_factory=InferenceParams)  # type: ignore[arg-type]
     registry: RegistryParams = Field(default_factory=RegistryParams)  # type: ignore[arg-type]
+
+    @model_validator(mode="after")
+    def _pre_reform_lines_pass_validation(self) -> Params:
+        """Pre-reform synthetic lines would all be quarantined by a modern charset: say so
+        at load time, not after rendering them."""
+        synth = self.data.synth
+        allowed = set(self.validation.allowed_chars())
+        if synth.size and synth.text.pre_reform_fraction > 0 and not set("ѣі") <= allowed:
+            raise ValueError(
+                f"data.synth.text.pre_reform_fraction={synth.text.pre_reform_fraction} writes "
+                f"ѣ and і, which validation.charset={self.validation.charset} refuses: set "
+                "validation.charset=pre_reform (or add them to validation.extra_chars)"
+            )
+        return self

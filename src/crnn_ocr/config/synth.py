@@ -41,6 +41,12 @@ class TextParams(Section):
         "so rare letters (ъ, ё, Ъ, Щ...) appear often enough.",
     )
     upper_fraction: float = Field(0.06, ge=0, le=1, description="Share of ALL-CAPS lines.")
+    pre_reform_fraction: float = Field(
+        0.0, ge=0, le=1,
+        description="Share of lines respelt in pre-1918 orthography (ъ after final consonants, "
+        "і before vowels, ѣ in common roots; crnn_ocr.data.synth.pre_reform), for historical "
+        "documents; needs validation.charset: pre_reform.",
+    )
 
     @field_validator("mix")
     @classmethod

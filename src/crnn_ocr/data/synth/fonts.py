@@ -20,6 +20,10 @@ log = logging.getLogger(__name__)
 
 CLASS_NAMES = {"printed": 0, "handwritten": 1}
 FONTS_CSV_COLUMNS = ("file", "family", "class")
+ORTHOGRAPHIES = ("", "any", "pre_reform")
+"""Optional ``orthography`` column: empty or ``any`` = every line; ``pre_reform`` = only lines
+respelt in pre-reform orthography (``data.synth.text.pre_reform_fraction``), so a period
+typeface joins only datasets that ask for old spelling and leaves the others byte-identical."""
 
 
 @dataclass(frozen=True)
@@ -31,6 +35,7 @@ class FontSpec:
     cls: int
     style: str
     covered: frozenset[str]
+    pre_reform_only: bool = False
 
     def missing(self, chars: Iterable[str]) -> set[str]:
         return {ch for ch in set(chars) - self.covered if not ch.isspace()}
@@ -71,6 +76,11 @@ def read_fonts_csv(fonts_dir: Path) -> list[dict[str, str]]:
                     f"{table}, row {line}: class {row['class']!r} is not one of "
                     f"{sorted(CLASS_NAMES)}"
                 )
+            if (row.get("orthography") or "") not in ORTHOGRAPHIES:
+                raise DataError(
+                    f"{table}, row {line}: orthography {row['orthography']!r} is not one of "
+                    "any, pre_reform (or empty)"
+                )
             rows.append({**row, "file": str(path)})
     return rows
 
@@ -96,6 +106,7 @@ class FontRegistry:
                 cls=CLASS_NAMES[row["class"]],
                 style=row.get("style") or "normal",
                 covered=font_coverage(Path(row["file"])),
+                pre_reform_only=row.get("orthography") == "pre_reform",
             )
             for row in read_fonts_csv(fonts_dir)
         ]
@@ -103,7 +114,7 @@ class FontRegistry:
         for font, missing in registry.missing_report().items():
             log.warning("font %s lacks %d characters: %s", font, len(missing), "".join(missing))
         for c, fonts in registry.by_class.items():
-            if not fonts:
+            if not any(not f.pre_reform_only for f in fonts):
                 raise DataError(f"{fonts_dir}/fonts.csv: no font of class {c}")
         return registry
 
@@ -116,15 +127,21 @@ class FontRegistry:
                 report[font.path.name] = "".join(sorted(missing))
         return report
 
-    def candidates(self, text: str, cls: int) -> list[FontSpec]:
-        """Fonts of class ``cls`` that cover every character of ``text``."""
+    def candidates(self, text: str, cls: int, pre_reform: bool = False) -> list[FontSpec]:
+        """Fonts of class ``cls`` that cover every character of ``text`` (``pre_reform``: the
+        line is in old spelling, so ``orthography: pre_reform`` fonts may draw it too)."""
         needed = set(text)
-        return [f for f in self.by_class[cls] if not f.missing(needed)]
+        return [
+            f for f in self.by_class[cls]
+            if not f.missing(needed) and (pre_reform or not f.pre_reform_only)
+        ]
 
-    def choose(self, text: str, cls: int, rng: np.random.Generator) -> FontSpec | None:
+    def choose(
+        self, text: str, cls: int, rng: np.random.Generator, pre_reform: bool = False
+    ) -> FontSpec | None:
         """A random font of ``cls`` covering ``text`` (family first, so every family is equally
         likely whatever its number of styles), or None when no font can draw it."""
-        fonts = self.candidates(text, cls)
+        fonts = self.candidates(text, cls, pre_reform)
         if not fonts:
             return None
         families = sorted({f.family for f in fonts})

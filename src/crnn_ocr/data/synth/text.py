@@ -11,6 +11,7 @@ import numpy as np
 
 from crnn_ocr.config.synth import TextParams
 from crnn_ocr.core.codec import normalize_text
+from crnn_ocr.data.synth.pre_reform import to_pre_reform
 from crnn_ocr.data.synth.vocab import Vocabulary, load_vocabulary
 
 _MONTHS = "января февраля марта апреля мая июня июля августа сентября октября ноября декабря"
@@ -211,3 +212,12 @@ class TextGenerator:
         text = normalize_text(fit_length(text, max_chars))
         text = "".join(ch for ch in text if ch in self.allowed).strip()
         return text or _pick(rng, self.vocab.words)
+
+    def spelling(self, text: str, rng: np.random.Generator) -> tuple[str, bool]:
+        """``(text, True)`` respelt in pre-reform orthography for a ``pre_reform_fraction``
+        share of lines, else ``(text, False)``. At fraction 0 nothing is drawn from ``rng``, so
+        datasets without pre-reform lines stay byte-identical to those made before it existed."""
+        fraction = self.params.pre_reform_fraction
+        if fraction <= 0 or rng.random() >= fraction:
+            return text, False
+        return fit_length(to_pre_reform(text), self.params.max_chars), True

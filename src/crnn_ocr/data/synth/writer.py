@@ -70,8 +70,8 @@ class LineMaker:
         rng = np.random.default_rng([self.params.seed, index])
         cls = int(rng.random() < self.params.handwritten_fraction)
         for _ in range(TEXT_ATTEMPTS):
-            text = self.texts.generate(rng)
-            font = self.registry.choose(text, cls, rng)
+            text, pre_reform = self.texts.spelling(self.texts.generate(rng), rng)
+            font = self.registry.choose(text, cls, rng, pre_reform=pre_reform)
             if font is not None:
                 break
         else:
