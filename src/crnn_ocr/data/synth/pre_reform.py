@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import re
 
-PRE_REFORM_LETTERS = "ѢѣІіѲѳѴѵ"
 CONSONANTS = set("бвгджзклмнпрстфхцчшщ")
 VOWELS_AND_Й = set("аеёиоуыэюяй")
 # Modern stem at the start of a word -> its pre-reform spelling.
@@ -39,6 +38,7 @@ WHOLE_WORDS = {  # modern word -> pre-reform word (before the ъ rule)
 LOCATIVE_PREPOSITIONS = {"в", "во", "на", "о", "об", "при"}
 ADJECTIVE_ENDINGS = ("ое", "ее", "ие", "ые")
 WORD = re.compile(r"[А-Яа-яЁё]+")
+VOICED_PREFIX = re.compile(r"(бес|рас)[сп]")  # -> без, раз (безполезный, разсказъ)
 
 
 def _respell(word: str, previous: str, abbreviation: bool) -> str:
@@ -56,7 +56,7 @@ def _respell(word: str, previous: str, abbreviation: bool) -> str:
         low = low[:-1] + "ѣ"
     if low.endswith(("ского", "цкого")):
         low = low[:-3] + "аго"
-    if re.match(r"(бес|рас)[сп]", low):
+    if VOICED_PREFIX.match(low):
         low = low[:2] + "з" + low[3:]
     low = "".join(
         "і" if ch == "и" and nxt in VOWELS_AND_Й else ch
