@@ -305,24 +305,46 @@ def test_ema_validates_the_average_and_trains_on_the_raw_weights(project, tiny_d
     assert val_loss == pytest.approx(min(result.history["val_loss"]), rel=1e-4)
 
 
-def test_resumed_ema_training_matches_an_uninterrupted_one(project, tiny_datasets) -> None:
+class _AverageLog(_WeightLog):
+    """:class:`_WeightLog` plus the optimizer's moving averages at each epoch's first step."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.average_start: list[list] = []
+
+    def on_train_batch_begin(self, batch: int, logs=None) -> None:  # noqa: ANN001
+        super().on_train_batch_begin(batch, logs)
+        if batch == 0:
+            self.average_start.append([keras.ops.convert_to_numpy(v) for v in
+                                       self.model.optimizer._model_variables_moving_average])
+
+
+def test_resumed_ema_training_goes_on_from_the_state_it_stopped_in(project, tiny_datasets) -> None:
     """The backup holds the average in the model and the raw weights in the optimizer; a
-    resumed run swaps them back, so its epochs match a run that was never stopped."""
+    resumed run swaps them back, so it trains on from the raw weights with the average intact.
+
+    (Comparing with a second, uninterrupted training instead needs bit-identical runs, which
+    oneDNN does not promise on every CPU: that version of this test failed in CI.)"""
+    import numpy as np
+
     train, val = tiny_datasets
     cfg = EMA.model_copy(update={"epochs": 4})
-    keras.utils.set_random_seed(0)
-    with training_run(project, "exp", project.models / "a", "run", {}, {}) as session:
-        straight = fit_model(session, _model(cfg), train, val, cfg, verbose=0)
     ckpt = project.models / "b"
-    keras.utils.set_random_seed(0)
+    stopped = _WeightLog()
     with pytest.raises(RuntimeError, match="interrupted"), training_run(
         project, "exp", ckpt, "run", {}, {}
     ) as session:
-        fit_model(session, _model(cfg), train, val, cfg, [Interrupt(2)], verbose=0)
+        fit_model(session, _model(cfg), train, val, cfg, [stopped, Interrupt(2)], verbose=0)
+    resumed_log = _AverageLog()
     with training_run(project, "exp", ckpt, "run", {}, {}) as session:
-        resumed = fit_model(session, _model(cfg), train, val, cfg, verbose=0)
-    assert resumed.initial_epoch == 2
-    assert resumed.history["val_loss"] == pytest.approx(straight.history["val_loss"], rel=1e-4)
+        resumed = fit_model(session, _model(cfg), train, val, cfg, [resumed_log], verbose=0)
+    assert resumed.initial_epoch == 2 and resumed.epochs_done == 4
+    raw, average = stopped.steps[-1], stopped.epoch_end[1]  # end of the stopped epoch 1
+    assert not all(np.allclose(a, r) for a, r in zip(average, raw, strict=True))
+    for got, want in zip(resumed_log.epoch_start[0], raw, strict=True):
+        np.testing.assert_array_equal(got, want)
+    for got, want in zip(resumed_log.average_start[0], average, strict=True):
+        np.testing.assert_array_equal(got, want)
 
 
 def test_ema_momentum_must_be_a_fraction() -> None:
