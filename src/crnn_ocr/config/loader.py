@@ -51,8 +51,11 @@ def format_validation_error(err: ValidationError) -> str:
     """One line per problem, each starting with the dotted key path."""
     lines = []
     for problem in err.errors():
-        path = ".".join(str(p) for p in problem["loc"]) or "<root>"
-        lines.append(f"{path}: {problem['msg']}")
+        # Our own validators raise ValueError: show their message, not pydantic's "Value error, ".
+        error = problem.get("ctx", {}).get("error") if problem["type"] == "value_error" else None
+        message = str(error) if error is not None else problem["msg"]
+        path = ".".join(str(p) for p in problem["loc"])
+        lines.append(f"{path}: {message}" if path else message)  # no path: a cross-field check
     return "; ".join(lines)
 
 

@@ -94,8 +94,9 @@ def test_unknown_orthography_names_the_row(tmp_path) -> None:
 
 def test_pre_reform_lines_need_a_charset_that_lets_them_through() -> None:
     params_file = Paths.from_root().params_file
-    with pytest.raises(ConfigError, match=r"validation.charset=pre_reform"):
+    with pytest.raises(ConfigError, match=r"validation.charset=pre_reform") as caught:
         load_params(params_file, ["data.synth.text.pre_reform_fraction=0.3"])
+    assert f"{params_file}: data.synth.text.pre_reform_fraction=0.3 writes" in str(caught.value)
     params = load_params(params_file, ["data.synth.text.pre_reform_fraction=0.3",
                                        "validation.charset=pre_reform"])
     assert params.data.synth.text.pre_reform_fraction == 0.3
