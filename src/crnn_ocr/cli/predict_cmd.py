@@ -31,7 +31,8 @@ PREDICT_HELP = (
 )
 MODEL_HELP = (
     "Model bundle folder or MLflow URI: models:/crnn-ocr@champion, models:/crnn-ocr/3, "
-    "runs:/<run id>/crnn-ocr. Default: inference.model in params.yaml."
+    "runs:/<run id>/crnn-ocr; or a project's models/ folder (what `crnn-ocr train` wrote, "
+    "read with this project's preprocess settings). Default: inference.model in params.yaml."
 )
 
 
@@ -48,17 +49,20 @@ BatchOption = Annotated[
 
 
 def load_params(params_file: Path | None, sets: list[str] | None) -> Params:
-    """params.yaml when there is one (or --params), else the defaults (predict works anywhere)."""
-    from crnn_ocr.config import Params
+    """params.yaml when there is one (or --params), else the defaults (predict works anywhere);
+    ``-S`` overrides apply to either."""
+    from crnn_ocr.config.loader import validate_params
     from crnn_ocr.paths import Paths
 
     if params_file is not None or Paths.from_root().params_file.is_file():
         return common.load(params_file, sets)[0]
-    return Params()
+    return validate_params({}, sets or [], "defaults (no params.yaml here)")
 
 
 def open_recognizer(params: Params, model: str | None, batch_size: int | None) -> Recognizer:
+    from crnn_ocr.core.preprocess_settings import PreprocessSettings
     from crnn_ocr.inference import Recognizer
+    from crnn_ocr.inference import bundle as bundle_io
 
     cfg = params.inference
     common.console.print(f"loading model {model or cfg.model}", highlight=False)
@@ -66,6 +70,9 @@ def open_recognizer(params: Params, model: str | None, batch_size: int | None) -
     options = cfg.recognizer_options()
     if batch_size:
         options["batch_size"] = batch_size
+    if model and bundle_io.project_models(model) is not None:  # a project's models/ folder
+        preprocess = PreprocessSettings.from_params(params.preprocess)
+        return Recognizer.from_project_models(model, preprocess, **options)
     return Recognizer.load(model or cfg.model, **options)
 
 

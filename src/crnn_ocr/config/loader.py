@@ -92,9 +92,13 @@ def load_params(path: str | Path = "params.yaml", overrides: Iterable[str] = ())
         raise ConfigError(f"{path}: not valid YAML: {exc}") from exc
     if not isinstance(raw, Mapping):
         raise ConfigError(f"{path}: top level must be a mapping")
-    overrides = list(overrides)
-    data = resolve_raw(raw, overrides)
+    return validate_params(raw, overrides, str(path))
+
+
+def validate_params(raw: Mapping[str, Any], overrides: Iterable[str], source: str) -> Params:
+    """Apply ``overrides`` and the preset to ``raw``, then validate; errors name ``source``."""
+    data = resolve_raw(raw, list(overrides))
     try:
         return Params.model_validate(data)
     except ValidationError as exc:
-        raise ConfigError(f"{path}: {format_validation_error(exc)}") from exc
+        raise ConfigError(f"{source}: {format_validation_error(exc)}") from exc

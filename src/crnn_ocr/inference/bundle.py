@@ -27,6 +27,13 @@ BUNDLE_FILES: dict[str, str] = {
 """Artifact key -> file name; the same keys name the pyfunc model's MLflow artifacts."""
 LITERT_DIR = "litert"
 """Optional folder (and artifact key) of LiteRT flatbuffers named by model content hash."""
+PROJECT_MODEL_FILES: dict[str, str] = {
+    "classifier": "classifier/model.keras",
+    "recognizer": "ocr/model.keras",
+    "alphabet": "ocr/alphabet.json",
+}
+"""A project's ``models/`` folder as the train stages leave it (no preprocess.json: the
+project's ``params.yaml`` says how its models' inputs were made)."""
 URI_SCHEMES = ("models:/", "runs:/", "mlflow-artifacts:/", "s3://", "gs://", "wasbs://", "file://")
 
 
@@ -66,8 +73,16 @@ class Bundle:
         missing = [n for n in BUNDLE_FILES.values() if not (folder / n).is_file()]
         raise CrnnOcrError(
             f"{folder}: not a crnn-ocr model bundle (missing {', '.join(missing)}; expected "
-            f"{', '.join(BUNDLE_FILES.values())} in the folder or its artifacts/)"
+            f"{', '.join(BUNDLE_FILES.values())} in the folder or its artifacts/, or a "
+            f"project's models/ folder with {', '.join(PROJECT_MODEL_FILES.values())})"
         )
+
+
+def project_models(folder: str | Path) -> dict[str, Path] | None:
+    """The trained models in a project's ``models/`` folder (:data:`PROJECT_MODEL_FILES`), or
+    None when ``folder`` is not one."""
+    files = {key: Path(folder) / name for key, name in PROJECT_MODEL_FILES.items()}
+    return files if all(p.is_file() for p in files.values()) else None
 
 
 def is_uri(model: str) -> bool:

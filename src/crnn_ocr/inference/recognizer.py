@@ -157,6 +157,21 @@ class Recognizer:
             return cls.from_bundle(bundle_io.resolve(model, tmp), **options)
 
     @classmethod
+    def from_project_models(
+        cls, folder: str | Path, preprocess: PreprocessSettings, **options: Any
+    ) -> Recognizer:
+        """The models a project's train stages left in ``folder`` (``models/``), read with that
+        project's preprocessing settings (``PreprocessSettings.from_params(params.preprocess)``)."""
+        files = bundle_io.project_models(folder)
+        if files is None:
+            missing = [n for n in bundle_io.PROJECT_MODEL_FILES.values()
+                       if not (Path(folder) / n).is_file()]
+            raise CrnnOcrError(f"{folder}: not a project's models/ folder (missing "
+                               f"{', '.join(missing)}; run crnn-ocr train classifier / train ocr)")
+        return cls(load_keras(files["classifier"]), load_keras(files["recognizer"]),
+                   Alphabet.load(files["alphabet"]), preprocess, **options)
+
+    @classmethod
     def from_bundle(cls, bundle: bundle_io.Bundle, **options: Any) -> Recognizer:
         return cls(
             load_keras(bundle.classifier),
@@ -173,8 +188,9 @@ class Recognizer:
         ocr_in = tuple(self.recognizer.input_shape[1:3])
         if cls_in != (h, w) or ocr_in != (w, h):
             raise CrnnOcrError(
-                f"model inputs do not match preprocess.json ({h}x{w}): classifier expects "
-                f"{cls_in}, recognizer expects {ocr_in} (rotated, i.e. {w}x{h})"
+                f"model inputs do not match the preprocessing settings ({h}x{w}, preprocess.json "
+                f"or params): classifier expects {cls_in}, recognizer expects {ocr_in} (rotated, "
+                f"i.e. {w}x{h})"
             )
         classes = int(self.recognizer.output_shape[-1])
         if classes != self.alphabet.num_classes:

@@ -62,6 +62,26 @@ def test_predict_jsonl_skips_bad_image_with_one_line(bundle, dataset, capsys) ->
     assert "Traceback" not in err
 
 
+def test_predict_reads_a_projects_models_folder(bundle, dataset, capsys) -> None:
+    """``--model models/`` takes what the train stages wrote, with this project's preprocess
+    settings: the same readings as the bundle; settings that do not fit are one line."""
+    models = dataset.parent / "models"
+    (models / "classifier").mkdir(parents=True)
+    (models / "ocr").mkdir()
+    shutil.copyfile(bundle / "classifier.keras", models / "classifier" / "model.keras")
+    shutil.copyfile(bundle / "recognizer.keras", models / "ocr" / "model.keras")
+    shutil.copyfile(bundle / "alphabet.json", models / "ocr" / "alphabet.json")
+    argv = ["predict", str(dataset / "images"), "-f", "jsonl"]
+    assert main([*argv, "-m", str(bundle)]) == 0
+    expected = capsys.readouterr().out
+    assert main([*argv, "-m", str(models), "-S", "preprocess.height=16",
+                 "-S", "preprocess.width=64"]) == 0
+    assert capsys.readouterr().out == expected
+    assert main([*argv, "-m", str(models)]) == 1  # the defaults' 128x512 vs the 16x64 models
+    err = capsys.readouterr().err
+    assert "do not match the preprocessing settings" in err and "Traceback" not in err
+
+
 def test_predict_labels_csv_prints_scores_and_csv(bundle, dataset, capsys) -> None:
     code = main(["predict", str(dataset / "labels.csv"), "-m", str(bundle), "-f", "csv"])
     out, err = capsys.readouterr()

@@ -79,7 +79,7 @@ def test_mismatched_preprocess_settings_are_refused(tiny_bundle: Path, tmp_path:
     shutil.copytree(tiny_bundle, broken)
     settings = json.loads((broken / "preprocess.json").read_text())
     (broken / "preprocess.json").write_text(json.dumps({**settings, "height": 32}))
-    with pytest.raises(CrnnOcrError, match="do not match preprocess.json"):
+    with pytest.raises(CrnnOcrError, match="do not match the preprocessing settings"):
         Recognizer.load(broken)
 
 
