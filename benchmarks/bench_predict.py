@@ -30,12 +30,14 @@ import os
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 import cv2
 import numpy as np
 
 TARGET_LINES_PER_S = 500
-VARIANTS = {  # name -> Recognizer options (width_step: the params default unless given)
+# name -> Recognizer options (width_step: the params default unless given)
+VARIANTS: dict[str, dict[str, Any]] = {
     "keras": {"backend": "keras"},
     "litert": {"backend": "litert", "quantize": "none"},  # float32 (int8 is the default)
     "litert-int8": {"backend": "litert", "quantize": "dynamic_range"},

@@ -90,6 +90,8 @@ def bare_loop(files: list[Path], size: tuple[int, int]) -> float:
     started = time.perf_counter()
     for path in files:
         image = cv2.imread(str(path), cv2.IMREAD_GRAYSCALE)
+        if image is None:
+            raise SystemExit(f"{path}: not a readable image")
         image = cv2.resize(image, (width, height), interpolation=cv2.INTER_AREA)
         cv2.adaptiveThreshold(image, 255, cv2.ADAPTIVE_THRESH_MEAN_C, cv2.THRESH_BINARY_INV, 21, 10)
     return time.perf_counter() - started

@@ -50,8 +50,10 @@ def load(
 def project_task(fn: Task[..., Any], stage: str, paths: Paths) -> Task[..., Any]:
     """``fn`` with results under ``<root>/.prefect/results``; forced to run when its outputs
     are gone (a cached result for deleted files would be a lie)."""
-    refresh = True if outputs_missing(paths.root, stage) else None
-    return fn.with_options(result_storage=result_storage(paths.root), refresh_cache=refresh)
+    task = fn.with_options(result_storage=result_storage(paths.root))
+    if outputs_missing(paths.root, stage):
+        task = task.with_options(refresh_cache=True)
+    return task
 
 
 @functools.cache

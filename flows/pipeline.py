@@ -38,7 +38,9 @@ def numbers(outcomes: tuple[StageOutcome, ...]) -> dict[str, float]:
     found: dict[str, float] = {}
     for outcome in outcomes:
         result = outcome.result
-        values = dataclasses.asdict(result) if dataclasses.is_dataclass(result) else {}
+        values: dict[str, Any] = {}
+        if dataclasses.is_dataclass(result) and not isinstance(result, type):
+            values = dataclasses.asdict(result)
         if hasattr(result, "model_dump"):
             values = result.model_dump()
         for key, value in values.items():

@@ -13,7 +13,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import lru_cache, partial
 from pathlib import Path
 from typing import Any
 
@@ -112,7 +112,7 @@ def fingerprint(path: Path) -> str:
     for file in files:
         digest.update(str(file.relative_to(path)).encode() if file != path else b".")
         with open(file, "rb") as handle:
-            for block in iter(lambda h=handle: h.read(1 << 20), b""):
+            for block in iter(partial(handle.read, 1 << 20), b""):
                 digest.update(block)
     return digest.hexdigest()
 

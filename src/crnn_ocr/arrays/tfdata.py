@@ -121,8 +121,8 @@ def make_dataset(
                 return
 
     label_shape = [None] if task == "classify" else [None, store.max_label_len]
-    signature = (tf.TensorSpec([None, height, packed_w], tf.uint8),
-                 tf.TensorSpec(label_shape, tf.int32))
+    signature: tuple[tf.TensorSpec, ...] = (tf.TensorSpec([None, height, packed_w], tf.uint8),
+                                            tf.TensorSpec(label_shape, tf.int32))
     if warp is not None:
         signature += (tf.TensorSpec([None, aug.DRAWS], tf.float32),)
     dataset = tf.data.Dataset.from_generator(generate, output_signature=signature)

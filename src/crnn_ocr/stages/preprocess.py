@@ -112,7 +112,7 @@ def _remove_stale(shards_dir: Path, keep: set[str]) -> None:
 def _skips(
     reports: list[ShardReport], manifest: Manifest
 ) -> tuple[list[dict[str, Any]], Counter[str]]:
-    rows = []
+    rows: list[dict[str, Any]] = []
     reasons: Counter[str] = Counter()
     for report in reports:
         for skip in report.skipped:
@@ -132,7 +132,8 @@ def _write_outputs(out_dir: Path, reports: list[ShardReport], manifest: Manifest
                    index: dict[str, Any]) -> None:
     import pandas as pd
 
-    frames, split_rows = [], {}
+    frames: list[pd.DataFrame] = []
+    split_rows: dict[str, list[np.ndarray]] = {}
     for report in reports:
         positions = np.asarray(st.open_shard_folder(out_dir / st.SHARDS_DIR / report.name).rows)
         split_rows.setdefault(report.split, []).append(positions)

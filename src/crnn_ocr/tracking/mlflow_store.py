@@ -16,6 +16,7 @@ import logging
 import os
 import time
 from collections.abc import Callable, Iterator
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -189,7 +190,7 @@ def log_params(run_id: str, params: dict[str, Any]) -> None:
     client = mlflow.MlflowClient()
     for start in range(0, len(items), 100):
         chunk = items[start : start + 100]
-        with_retry(lambda chunk=chunk: client.log_batch(run_id, params=chunk))
+        with_retry(partial(client.log_batch, run_id, params=chunk))
 
 
 def _metric_list(metrics: dict[str, float], step: int) -> list[Any]:

@@ -172,9 +172,9 @@ def _record(client: mlflow.MlflowClient, decision: Decision, experiment: str | N
     client.log_param(run.info.run_id, "metric", decision.metric)
     for role, candidate in (("challenger", challenger), ("champion", champion)):
         client.log_param(run.info.run_id, f"{role}_version", candidate.version if candidate else "")
-    for key, value in values.items():
-        if value is not None and not math.isnan(value):
-            client.log_metric(run.info.run_id, f"{key}_{decision.metric}", value)
+    for role, number in values.items():
+        if number is not None and not math.isnan(number):
+            client.log_metric(run.info.run_id, f"{role}_{decision.metric}", number)
     client.set_terminated(run.info.run_id)
 
 

@@ -110,12 +110,12 @@ class _Scorer:
                 for group in line_groups(text, source, self.buckets, font):
                     self.score.seen[group] += 1
                     self.score.correct[group] += int(predicted[i] == labels[i])
-        for i in np.flatnonzero(predicted != labels):
+        for wrong in map(int, np.flatnonzero(predicted != labels)):
             if len(self.score.misclassified) >= self.keep:
                 break
             self.score.misclassified.append(Misclassified(
-                images[i], int(labels[i]), int(predicted[i]), float(probs[i, predicted[i]]),
-                names[i] if names else "",
+                images[wrong], int(labels[wrong]), int(predicted[wrong]),
+                float(probs[wrong, predicted[wrong]]), names[wrong] if names else "",
             ))
 
 
