@@ -18,6 +18,7 @@ from typing import Any, Literal
 import numpy as np
 
 from crnn_ocr.arrays import augment as aug
+from crnn_ocr.arrays import buckets
 from crnn_ocr.arrays.shards import packed_width, unpack_images
 from crnn_ocr.arrays.store import SPLITS, ArrayStore
 from crnn_ocr.config.train import AugmentParams
@@ -87,6 +88,8 @@ def make_dataset(
     seed: int,
     repeat: bool = False,
     augment: AugmentParams | None = None,
+    width_step: int | None = None,
+    columns_per_frame: int = 1,
 ) -> Any:
     """A batched, prefetched ``tf.data.Dataset`` of ``split`` (shapes in docs/CONTRACTS.md).
 
@@ -96,6 +99,11 @@ def make_dataset(
     Each pass (epoch) reshuffles with ``(seed, pass number)``; ``repeat`` makes it endless.
     ``augment`` (when enabled) warps each image anew every pass (``arrays.augment``), drawn
     from the same ``(seed, pass number)``.
+
+    ``width_step`` (OCR only): each batch holds lines of one read width (their text plus a
+    margin, rounded up to a multiple of ``width_step``; ``arrays.buckets``) and is cropped to
+    it, so images are ``[B, bucket, H, 1]``; ``columns_per_frame`` (the recogniser's input
+    columns per output frame) widens a bucket where a label needs more CTC frames.
     """
     import tensorflow as tf
 
@@ -105,23 +113,35 @@ def make_dataset(
     passes = itertools.count()
 
     warp = augment if augment is not None and augment.enabled else None
+    widths = None
+    if width_step is not None:
+        if task != "ocr":
+            raise ValueError("width_step applies to the OCR task only")
+        widths = buckets.line_widths(store, split, width_step, columns_per_frame)
+
+    def one_pass(rng: np.random.Generator | None) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+        if widths is None:
+            return _batches(store, split, task, batch_size, rng)
+        rng = rng if rng is not None else np.random.default_rng(seed)
+        return buckets.bucketed_batches(store, split, "labels", batch_size, widths, rng)
 
     def generate() -> Iterator[tuple[np.ndarray, ...]]:
         while True:
             pass_number = next(passes)
             rng = np.random.default_rng([seed, pass_number]) if shuffle else None
             warp_rng = np.random.default_rng([seed, pass_number, 1])
-            for x, y in _batches(store, split, task, batch_size, rng):
+            for x, y in one_pass(rng):
                 if warp is None:
                     yield x, y.astype(np.int32, copy=False)
                 else:
-                    draws = aug.draw(warp, len(x), height, width, warp_rng)
+                    draws = aug.draw(warp, len(x), height, min(width, x.shape[2] * 8), warp_rng)
                     yield x, y.astype(np.int32, copy=False), draws
             if not repeat:
                 return
 
     label_shape = [None] if task == "classify" else [None, store.max_label_len]
-    signature: tuple[tf.TensorSpec, ...] = (tf.TensorSpec([None, height, packed_w], tf.uint8),
+    image_shape = [None, height, packed_w if widths is None else None]
+    signature: tuple[tf.TensorSpec, ...] = (tf.TensorSpec(image_shape, tf.uint8),
                                             tf.TensorSpec(label_shape, tf.int32))
     if warp is not None:
         signature += (tf.TensorSpec([None, aug.DRAWS], tf.float32),)
@@ -132,9 +152,11 @@ def make_dataset(
     shifts = tf.constant([7, 6, 5, 4, 3, 2, 1, 0], dtype=tf.uint8)[None, None, :, None]
 
     def unpack(packed: Any, labels: Any, draws: Any = None) -> tuple[Any, Any]:
+        # Columns of the packed batch: the canvas, or a bucket's width (a multiple of 8).
+        columns = packed_w * 8 if widths is None else tf.shape(packed)[2] * 8
         if task == "classify" or draws is not None:
             pixels = tf.gather(table, tf.cast(packed, tf.int32))  # [B, H, W/8, 8]
-            images = tf.reshape(pixels, [-1, height, packed_w * 8])[:, :, :width]
+            images = tf.reshape(pixels, [-1, height, columns])[:, :, :width]
             if draws is not None:
                 images = aug.apply(images[..., None], draws)[..., 0]
                 if task == "ocr":  # the same clockwise rotation as below, on pixels
@@ -143,12 +165,13 @@ def make_dataset(
             rows = tf.reverse(tf.transpose(packed, [0, 2, 1]), axis=[2])  # [B, W/8, H]
             bits = tf.bitwise.right_shift(rows[:, :, None, :], shifts)  # [B, W/8, 8, H]
             pixels = tf.cast(tf.bitwise.bitwise_and(bits, 1), tf.float32)
-            images = tf.reshape(pixels, [-1, packed_w * 8, height])[:, :width, :]
+            images = tf.reshape(pixels, [-1, columns, height])[:, :width, :]
         return images[..., None], labels
 
     dataset = dataset.map(unpack, num_parallel_calls=tf.data.AUTOTUNE)
     if not repeat:
-        batches = -(-store.size(split) // batch_size)
+        batches = (-(-store.size(split) // batch_size) if widths is None
+                   else buckets.count_batches(widths, batch_size))
         dataset = dataset.apply(tf.data.experimental.assert_cardinality(batches))
     return dataset.prefetch(tf.data.AUTOTUNE)
 

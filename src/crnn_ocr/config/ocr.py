@@ -53,6 +53,13 @@ class OcrModelSettings(Section):
         None, gt=0, description="Stop after the epoch that ends past this many minutes."
     )
     sample_sheet_lines: int = Field(16, ge=0, description="Lines on the sample predictions sheet.")
+    width_step: int | None = Field(
+        None, gt=0,
+        description="Train on batches of lines of one read width, each cropped to its lines' text "
+        "plus a margin of one canvas height, rounded up to a multiple of this many pixels (the "
+        "widths inference.width_step reads at; crnn_ocr.arrays.buckets): the recogniser's cost "
+        "grows with the width it is given; null = every line on the whole canvas.",
+    )
     registered_model: str = Field(
         "crnn-ocr-recognizer", min_length=1, description="MLflow registry name."
     )

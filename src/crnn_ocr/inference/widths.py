@@ -14,22 +14,19 @@ on the whole canvas, 0.0649 at step 128 with a 32 px margin, 0.0659 with a 16 px
 
 from __future__ import annotations
 
-import copy
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from crnn_ocr.core.widths import read_width
 from crnn_ocr.errors import CrnnOcrError
 
 if TYPE_CHECKING:
     import keras
 
 def bucket(content_width: int, canvas: tuple[int, int], step: int | None) -> int:
-    """The width a line with ``content_width`` columns of text on a ``canvas`` (height, width)
-    is read at: the text plus a margin of one canvas height (32 px for the cpu preset), rounded
-    up to a multiple of ``step``, at most the canvas width (``step`` None: the canvas width)."""
-    height, width = canvas
-    if step is None:
-        return width
-    return min(width, -(-(content_width + height) // step) * step)
+    """The width a line with ``content_width`` columns of text is read at
+    (``crnn_ocr.core.widths.read_width``: the text plus a margin of one canvas height, rounded
+    up to a multiple of ``step``)."""
+    return read_width(int(content_width), canvas, step)
 
 
 def time_stride(model: keras.Model) -> int:
@@ -37,44 +34,24 @@ def time_stride(model: keras.Model) -> int:
     return int(model.input_shape[1]) // int(model.output_shape[1])
 
 
-def check_step(model: keras.Model, step: int | None) -> None:
-    """Refuse a step the recogniser cannot be rebuilt at, naming the setting."""
+def check_step(model: keras.Model, step: int | None, key: str = "inference.width_step") -> None:
+    """Refuse a step the recogniser cannot be rebuilt at, naming the setting ``key``."""
     if step is None:
         return
     stride = time_stride(model)
     if step <= 0 or step % stride:
         raise CrnnOcrError(
-            f"inference.width_step={step} must be a positive multiple of {stride} (the "
+            f"{key}={step} must be a positive multiple of {stride} (the "
             f"recogniser's input columns per time step), or null for the whole canvas"
         )
 
 
 def at_width(model: keras.Model, width: int) -> keras.Model:
-    """The recogniser ``model`` rebuilt for rotated inputs ``width`` columns wide, same weights.
+    """The recogniser ``model`` rebuilt for rotated inputs ``width`` columns wide, same weights
+    (``crnn_ocr.models.crnn.with_width``)."""
+    from crnn_ocr.models.crnn import with_width
 
-    Only the input shape and the conv-to-sequence reshape depend on the width (the time axis);
-    every weight is shared by all widths.
-    """
-    import keras
-
-    full = int(model.input_shape[1])
-    if width == full:
-        return model
-    config = copy.deepcopy(model.get_config())
-    for layer in config["layers"]:
-        _resize(layer, width, full)
-    narrow = keras.Model.from_config(config)
-    narrow.set_weights(model.get_weights())
-    return narrow
-
-
-def _resize(layer: dict[str, Any], width: int, full: int) -> None:
-    settings = layer["config"]
-    if layer["class_name"] == "InputLayer":
-        settings["batch_shape"] = [settings["batch_shape"][0], width, *settings["batch_shape"][2:]]
-    elif layer["class_name"] == "Reshape":
-        steps, features = settings["target_shape"]
-        settings["target_shape"] = [steps * width // full, features]
+    return with_width(model, width)
 
 
 def all_widths(canvas_width: int, step: int | None) -> list[int]:

@@ -7,7 +7,8 @@ and collapses height by ``h``. Layer widths come from ``train.ocr.model`` (prese
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import copy
+from typing import TYPE_CHECKING, Any
 
 from crnn_ocr.config.ocr import CrnnModelParams
 from crnn_ocr.models import BN_MOMENTUM
@@ -60,3 +61,32 @@ def build_crnn(
 def time_steps(model: keras.Model) -> int:
     """Length of the model's output sequence (the most CTC frames a line can use)."""
     return int(model.output_shape[1])
+
+
+def with_width(model: keras.Model, width: int | None) -> keras.Model:
+    """The recogniser ``model`` rebuilt for rotated inputs ``width`` columns wide (None: any
+    width, for width-bucketed training), with a copy of its weights.
+
+    Only the input shape and the conv-to-sequence reshape depend on the width (the time axis);
+    every weight is shared by all widths, so weights move freely between the copies.
+    """
+    import keras
+
+    full = int(model.input_shape[1])
+    if width == full:
+        return model
+    config = copy.deepcopy(model.get_config())
+    for layer in config["layers"]:
+        _resize(layer, width, full)
+    rebuilt = keras.Model.from_config(config)
+    rebuilt.set_weights(model.get_weights())
+    return rebuilt
+
+
+def _resize(layer: dict[str, Any], width: int | None, full: int) -> None:
+    settings = layer["config"]
+    if layer["class_name"] == "InputLayer":
+        settings["batch_shape"] = [settings["batch_shape"][0], width, *settings["batch_shape"][2:]]
+    elif layer["class_name"] == "Reshape":
+        steps, features = settings["target_shape"]
+        settings["target_shape"] = [-1 if width is None else steps * width // full, features]

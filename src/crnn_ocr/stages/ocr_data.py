@@ -31,12 +31,15 @@ def open_store(paths: Paths, splits: Sequence[str]) -> Any:
 def dataset(
     store: Any, split: str, batch_size: int, shuffle: bool = False, seed: int = 0,
     repeat: bool = False, augment: AugmentParams | None = None,
+    width_step: int | None = None, columns_per_frame: int = 1,
 ) -> Any:
-    """``(images [B, W, H, 1], labels [B, max_len] padded with blank)`` batches of ``split``."""
+    """``(images [B, W, H, 1], labels [B, max_len] padded with blank)`` batches of ``split``
+    (``W`` one bucket's width per batch with ``width_step``, see ``arrays.make_dataset``)."""
     from crnn_ocr.arrays import make_dataset
 
     return make_dataset(store, split, "ocr", batch_size, shuffle=shuffle, seed=seed,
-                        repeat=repeat, augment=augment)
+                        repeat=repeat, augment=augment, width_step=width_step,
+                        columns_per_frame=columns_per_frame)
 
 
 def split_table(store: Any, split: str) -> pd.DataFrame:

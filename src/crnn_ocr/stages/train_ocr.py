@@ -65,7 +65,8 @@ def checkpoint_dir(paths: Paths) -> Path:
 def run(params: Params, paths: Paths, register: bool = True) -> TrainOcrResult:
     """Check labels fit the model, fit with the shared routine, save, log, register."""
     from crnn_ocr.evaluation.val_callback import TimeBudget, ValTextMetrics, predict_texts
-    from crnn_ocr.models.crnn import build_crnn, time_steps
+    from crnn_ocr.inference.widths import check_step, time_stride
+    from crnn_ocr.models.crnn import build_crnn, time_steps, with_width
     from crnn_ocr.models.ctc import CtcLoss
     from crnn_ocr.stages import ocr_data
     from crnn_ocr.training.fit import (
@@ -84,11 +85,16 @@ def run(params: Params, paths: Paths, register: bool = True) -> TrainOcrResult:
     model = build_crnn(cfg.model, (width, height, 1), alphabet.num_classes)
     steps = time_steps(model)
     ocr_data.check_labels_fit(store, ("train", "val"), steps)
+    check_step(model, cfg.width_step, "train.ocr.width_step")
     seed = params.seed if cfg.shuffle_seed is None else cfg.shuffle_seed
     train = ocr_data.dataset(store, "train", cfg.batch_size, shuffle=True, seed=seed,
-                             repeat=cfg.steps_per_epoch is not None, augment=cfg.augment)
+                             repeat=cfg.steps_per_epoch is not None, augment=cfg.augment,
+                             width_step=cfg.width_step, columns_per_frame=time_stride(model))
+    # Width-bucketed batches need a copy of the model that takes any width (same layers and
+    # weights); the saved, logged and registered model stays the full-canvas one.
+    fitted_model = model if cfg.width_step is None else with_width(model, None)
     optimizer = make_optimizer(cfg, steps_per_epoch(cfg, train))
-    model.compile(optimizer=optimizer, loss=CtcLoss(alphabet.blank))
+    fitted_model.compile(optimizer=optimizer, loss=CtcLoss(alphabet.blank))
     val = ocr_data.dataset(store, "val", cfg.batch_size)
     val_images, val_texts = ocr_data.take_lines(store, "val", cfg.val_decode_lines)
     text_metrics = ValTextMetrics(val_images, val_texts, alphabet)
@@ -112,8 +118,10 @@ def run(params: Params, paths: Paths, register: bool = True) -> TrainOcrResult:
                             "schedule has decayed (it ends with epoch %d): fit epochs to the "
                             "budget instead", cfg.epochs)
         statistics = ocr_data.dataset(store, "train", cfg.batch_size)  # fixed order, unaugmented
-        fitted = fit_model(session, model, train, val, cfg, extra_callbacks=extra,
+        fitted = fit_model(session, fitted_model, train, val, cfg, extra_callbacks=extra,
                            statistics_data=statistics)
+        if fitted_model is not model:
+            model.set_weights(fitted_model.get_weights())
         history = {**fitted.history, **text_metrics.history}
         # The model now holds the best epoch's weights (by val_loss), not the last epoch's:
         # score what is saved rather than copying the last epoch's val metrics.

@@ -16,16 +16,7 @@ from crnn_ocr.core.preprocessing import preprocess_image
 from crnn_ocr.paths import Paths
 from crnn_ocr.stages import preprocess
 
-H, W = 16, 64
-
-
-@pytest.fixture(scope="module")
-def store(tmp_path_factory: pytest.TempPathFactory, write_validated_fn) -> tuple[ArrayStore, Path]:
-    root = tmp_path_factory.mktemp("project")
-    data = write_validated_fn(root)
-    params = Params(preprocess=PreprocessParams(height=H, width=W, shard_size=4, workers=1))
-    preprocess.run(params, Paths.from_root(root))
-    return ArrayStore(root / "data" / "arrays"), data.images
+H, W = 16, 64  # the canvas of the `store` fixture (conftest.py)
 
 
 def test_classify_dataset_shapes_values_and_labels(store) -> None:

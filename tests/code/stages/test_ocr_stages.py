@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import cv2
 import numpy as np
@@ -15,7 +16,7 @@ from crnn_ocr.errors import DataError
 from crnn_ocr.paths import Paths
 from crnn_ocr.stages import evaluate, preprocess, train_ocr
 
-TINY = {
+TINY: dict[str, Any] = {
     "preprocess": {"height": 16, "width": 64, "shard_size": 4, "workers": 1},
     "train": {"threads": 1, "ocr": {
         "epochs": 1, "batch_size": 4, "val_decode_lines": 2, "sample_sheet_lines": 2,
@@ -146,3 +147,35 @@ def test_labels_too_long_for_the_model_are_named_before_training(project: Paths)
     params = tiny_params(train__ocr__model__conv_blocks=[{"filters": 4, "pool": [8, 16]}])
     with pytest.raises(DataError, match=r"line_\d+\.\w+: '.*' needs \d+"):
         train_ocr.run(params, project, register=False)
+
+
+@pytest.mark.slow
+def test_width_bucketed_training_saves_the_trained_full_canvas_model(project: Paths) -> None:
+    import keras
+
+    from crnn_ocr.arrays import ArrayStore
+    from crnn_ocr.models.crnn import build_crnn
+    from crnn_ocr.training.fit import configure_tensorflow
+
+    params = tiny_params(train__ocr__width_step=16, train__ocr__epochs=2)
+    result = train_ocr.run(params, project, register=False)
+    assert result.epochs_done == 2 and result.time_steps == 32
+    info = json.loads((result.model_dir / train_ocr.INFO_FILE).read_text())
+    assert info["input_shape"] == [64, 16, 1]  # the whole canvas, as inference expects
+    assert_val_metrics_score_the_saved_model(project, result)
+    # The trained weights, not the initial ones, reached the saved full-canvas model.
+    configure_tensorflow(params.train.threads, params.seed)
+    initial = build_crnn(params.train.ocr.model, (64, 16, 1),
+                         ArrayStore(project.arrays).alphabet.num_classes)
+    saved = keras.models.load_model(result.model_dir / train_ocr.MODEL_FILE, safe_mode=True)
+    assert [w.shape for w in saved.get_weights()] == [w.shape for w in initial.get_weights()]
+    assert any(not np.array_equal(a, b)
+               for a, b in zip(saved.get_weights(), initial.get_weights(), strict=True))
+
+
+def test_a_width_step_the_model_cannot_read_at_is_refused_by_name(project: Paths) -> None:
+    from crnn_ocr.errors import CrnnOcrError
+
+    with pytest.raises(CrnnOcrError, match=r"train\.ocr\.width_step=3 must be a positive "
+                                           r"multiple of 2"):
+        train_ocr.run(tiny_params(train__ocr__width_step=3), project, register=False)
