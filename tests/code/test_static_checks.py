@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-# Two runs: checked in one, the adapters' `from crnn_ocr.stages import data` resolve to src/
-# without the submodules mypy found through the installed package.
-TYPED = [["src"], ["flows", "tasks", "benchmarks"]]
+# Separate runs: checked in one, the adapters' `from crnn_ocr.stages import data` resolve to
+# src/ without the submodules mypy found through the installed package.
+TYPED = [["src"], ["flows", "tasks", "benchmarks"], ["tests"]]
 
 
 def _run(*args: str) -> subprocess.CompletedProcess[str]:
@@ -28,7 +28,7 @@ def test_ruff_finds_nothing() -> None:
 
 
 @pytest.mark.timeout(600)
-@pytest.mark.parametrize("paths", TYPED, ids=["src", "adapters"])
+@pytest.mark.parametrize("paths", TYPED, ids=["src", "adapters", "tests"])
 def test_mypy_finds_no_type_errors(paths: list[str]) -> None:
     result = _run("mypy", *paths)
     assert result.returncode == 0, result.stdout + result.stderr

@@ -28,6 +28,7 @@ def test_render_line_draws_dark_ink_on_light_paper() -> None:
         # Ink: a clearly darker set of pixels than the paper median (faded scans included).
         assert np.percentile(img, 2) < np.median(img) - 40, font.path.name
         decoded = cv2.imdecode(np.frombuffer(encode(line), np.uint8), cv2.IMREAD_UNCHANGED)
+        assert decoded is not None
         assert np.array_equal(decoded, img)  # PNG is lossless
 
 

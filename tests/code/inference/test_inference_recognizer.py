@@ -102,6 +102,7 @@ def test_long_lines_are_read_in_pieces(tiny_bundle: Path, png_line) -> None:
     pieces = split_line(line, rec.piece_aspect, rec.preprocess.block_size, rec.preprocess.c)
     assert len(pieces) == 3
     short = cv2.imdecode(np.frombuffer(png_line(1), np.uint8), cv2.IMREAD_GRAYSCALE)
+    assert line is not None and short is not None
     read_long, read_short = rec.predict([line, short])
     whole = Recognizer.load(tiny_bundle, piece_aspect=None)
     alone = whole.predict([line[:, p.start : p.stop] for p in pieces] + [line, short])

@@ -34,7 +34,7 @@ def test_cuts_go_through_blank_columns_and_pieces_tile_the_line() -> None:
     assert pieces[0].start == 0 and pieces[-1].stop == image.shape[1]
     assert all(a.stop == b.start for a, b in zip(pieces, pieces[1:], strict=False))
     assert all(p.stop - p.start <= 8 * H for p in pieces[:-1])
-    ink = (image < 128).any(axis=0)
+    ink = np.asarray((image < 128).any(axis=0))
     assert not any(ink[p.start] for p in pieces[1:])  # never through a word
     # 12-px gaps (>= 0.25 * 20) are word gaps, 2-3 px ones are not; the first piece has none
     assert not pieces[0].space_before

@@ -16,7 +16,10 @@ from crnn_ocr.inference.recognizer import load_keras
 
 
 def _line(png_line, seed: int, width: int) -> np.ndarray:
-    return cv2.imdecode(np.frombuffer(png_line(seed, width=width), np.uint8), cv2.IMREAD_GRAYSCALE)
+    image = cv2.imdecode(np.frombuffer(png_line(seed, width=width), np.uint8),
+                         cv2.IMREAD_GRAYSCALE)
+    assert image is not None
+    return image
 
 
 def test_bucket_is_text_plus_one_height_rounded_up_to_the_step() -> None:

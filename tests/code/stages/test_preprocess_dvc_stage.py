@@ -8,6 +8,7 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -39,9 +40,10 @@ def test_dvc_repro_preprocess_tracks_its_params_only(tmp_path: Path, write_valid
             shutil.copyfile(src, dst)
     (repo / "dvc.yaml").write_text(yaml.safe_dump({"stages": {"preprocess": stage}}),
                                    encoding="utf-8")
-    params = {"preset": "tiny", "presets": {"tiny": {"preprocess": {"height": 12}}}, "seed": 3,
-              "preprocess": {"height": 128, "width": 40, "shard_size": 4, "workers": 1,
-                             "block_size": 21, "c": 10, "alphabet": "train", "extra_chars": ""}}
+    params: dict[str, Any] = {
+        "preset": "tiny", "presets": {"tiny": {"preprocess": {"height": 12}}}, "seed": 3,
+        "preprocess": {"height": 128, "width": 40, "shard_size": 4, "workers": 1,
+                       "block_size": 21, "c": 10, "alphabet": "train", "extra_chars": ""}}
     (repo / "params.yaml").write_text(yaml.safe_dump(params, allow_unicode=True), "utf-8")
     _run(repo, "git", "init", "-q")
     _run(repo, "dvc", "init", "-q")

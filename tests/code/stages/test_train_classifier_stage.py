@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import shutil
 from pathlib import Path
+from typing import Any
 
 import keras
 import mlflow
@@ -16,7 +17,7 @@ from crnn_ocr.errors import DataError
 from crnn_ocr.paths import Paths
 from crnn_ocr.stages import preprocess, train_classifier
 
-TINY = {
+TINY: dict[str, Any] = {
     "preset": "tiny",
     "preprocess": {"height": 16, "width": 64, "shard_size": 4, "workers": 1},
     "train": {"threads": 1, "experiment": "tests", "classifier": {

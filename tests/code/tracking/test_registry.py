@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 mlflow = pytest.importorskip("mlflow")
+pyfunc = pytest.importorskip("mlflow.pyfunc")
 
 from crnn_ocr.errors import CrnnOcrError  # noqa: E402
 from crnn_ocr.paths import Paths  # noqa: E402
@@ -16,7 +17,7 @@ NAME = "crnn-ocr-recognizer"
 TEST_TAG = "crnn_ocr.test_set_hash"
 
 
-class Constant(mlflow.pyfunc.PythonModel):
+class Constant(pyfunc.PythonModel):  # type: ignore[name-defined]
     """A real (tiny) pyfunc model: returns its constant for every input row."""
 
     def __init__(self, value: str) -> None:
