@@ -69,24 +69,23 @@ def count_batches(widths: dict[str, np.ndarray], batch_size: int) -> int:
 def bucketed_batches(
     store: ArrayStore,
     split: str,
-    targets_of: str,
     batch_size: int,
     widths: dict[str, np.ndarray],
     rng: np.random.Generator,
 ) -> Iterator[tuple[np.ndarray, np.ndarray]]:
-    """One pass of ``(packed images [B, H, bucket / 8], targets)`` batches of ``split``, each
-    batch one bucket wide; ``targets_of`` is ``"labels"`` or ``"classes"``."""
+    """One pass of ``(packed images [B, H, bucket / 8], labels)`` batches of ``split``, each
+    batch one bucket wide."""
     held: dict[int, tuple[np.ndarray, np.ndarray]] = {}
-    for k in rng.permutation(len(store.shards(split))):
-        info = store.shards(split)[k]
+    infos = store.shards(split)
+    for k in rng.permutation(len(infos)):
+        info = infos[k]
         arrays = store.open_shard(info.name)
-        targets = getattr(arrays, targets_of)
         shard_widths = widths[info.name]
         ready: list[tuple[np.ndarray, np.ndarray]] = []
         for bucket in np.unique(shard_widths):
             rows = np.flatnonzero(shard_widths == bucket)  # sorted: sequential memory-map reads
             x = np.asarray(arrays.images[rows])[:, :, : int(bucket) // 8]
-            y = np.asarray(targets[rows])
+            y = np.asarray(arrays.labels[rows])
             order = rng.permutation(len(rows))
             x, y = x[order], y[order]
             if int(bucket) in held:

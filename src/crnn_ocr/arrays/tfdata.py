@@ -123,7 +123,7 @@ def make_dataset(
         if widths is None:
             return _batches(store, split, task, batch_size, rng)
         rng = rng if rng is not None else np.random.default_rng(seed)
-        return buckets.bucketed_batches(store, split, "labels", batch_size, widths, rng)
+        return buckets.bucketed_batches(store, split, batch_size, widths, rng)
 
     def generate() -> Iterator[tuple[np.ndarray, ...]]:
         while True:

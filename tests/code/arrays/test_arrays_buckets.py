@@ -72,7 +72,7 @@ def test_counted_batches_match_a_pass_for_any_batch_size(store) -> None:  # type
                 for label, width in zip(arrays.open_shard(name).labels, shard, strict=True)}
     for size in (1, 2, 3, 5):
         rng = np.random.default_rng(size)
-        got = list(buckets.bucketed_batches(arrays, "train", "labels", size, widths, rng))
+        got = list(buckets.bucketed_batches(arrays, "train", size, widths, rng))
         assert len(got) == buckets.count_batches(widths, size)
         assert sum(len(y) for _, y in got) == arrays.size("train")
         for x, y in got:  # every line of a batch is of that batch's bucket
