@@ -73,20 +73,48 @@ class ValTextMetrics(keras.callbacks.Callback):
 
 
 class TimeBudget(keras.callbacks.Callback):
-    """Stop training after the first epoch that ends past ``minutes`` of wall time."""
+    """Stop training after the first epoch that ends past ``minutes`` of wall time.
 
-    def __init__(self, minutes: float) -> None:
+    Given the planned ``epochs``, it also warns once, after the second epoch of this fit (the
+    first pays for graph tracing), when that pace would not fit them all in the budget: a cosine
+    schedule cut short never reaches its low rates, so ``epochs`` should match the budget.
+    """
+
+    def __init__(self, minutes: float, epochs: int | None = None) -> None:
         super().__init__()
         self.seconds = minutes * 60.0
+        self.epochs = epochs
         self.started = time.monotonic()
+        self.epoch_started = self.started
+        self.epochs_run = 0
         self.stopped_at: int | None = None
+        self.projected_last_epoch: int | None = None
 
     def on_train_begin(self, logs: dict[str, Any] | None = None) -> None:
-        self.started = time.monotonic()
+        self.started = self.epoch_started = time.monotonic()
+        self.epochs_run = 0
+
+    def on_epoch_begin(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
+        self.epoch_started = time.monotonic()
 
     def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
-        if time.monotonic() - self.started >= self.seconds:
+        now = time.monotonic()
+        self.epochs_run += 1
+        if self.epochs_run == 2 and self.epochs is not None:
+            self._warn_if_short(epoch, now - self.started, now - self.epoch_started)
+        if now - self.started >= self.seconds:
             self.model.stop_training = True
             self.stopped_at = epoch + 1
             log.info("time budget of %.1f min used up after epoch %d", self.seconds / 60,
                      epoch + 1)
+
+    def _warn_if_short(self, epoch: int, elapsed: float, pace: float) -> None:
+        remaining = self.epochs - (epoch + 1) if self.epochs is not None else 0
+        if pace <= 0 or elapsed + remaining * pace <= self.seconds:
+            return
+        self.projected_last_epoch = epoch + 1 + int(np.ceil((self.seconds - elapsed) / pace))
+        log.warning(
+            "at %.0f s per epoch, the %d planned epochs need about %.0f min, past the %.0f-min "
+            "time budget: training will stop after about epoch %d (a cosine schedule would not "
+            "finish decaying); set epochs to about that", pace, self.epochs,
+            (elapsed + remaining * pace) / 60, self.seconds / 60, self.projected_last_epoch)

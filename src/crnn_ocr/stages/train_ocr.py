@@ -10,7 +10,6 @@ Checkpoints live in ``models/checkpoints/ocr`` (outside the DVC output, so a kil
 from __future__ import annotations
 
 import json
-import logging
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,7 +28,6 @@ from crnn_ocr.tracking.tags import TAG_PREFIX, flatten, run_tags
 if TYPE_CHECKING:
     import keras
 
-log = logging.getLogger(__name__)
 MODEL_FILE = "model.keras"
 ALPHABET_FILE = "alphabet.json"
 INFO_FILE = "model.json"
@@ -112,11 +110,7 @@ def run(params: Params, paths: Paths, register: bool = True) -> TrainOcrResult:
         text_metrics.run_id = session.run_id
         extra: list[Any] = [text_metrics]
         if cfg.time_budget_minutes:
-            extra.append(TimeBudget(cfg.time_budget_minutes))
-            if cfg.lr_schedule == "cosine":
-                log.warning("train.ocr.time_budget_minutes may stop training before the cosine "
-                            "schedule has decayed (it ends with epoch %d): fit epochs to the "
-                            "budget instead", cfg.epochs)
+            extra.append(TimeBudget(cfg.time_budget_minutes, cfg.epochs))
         statistics = ocr_data.dataset(store, "train", cfg.batch_size)  # fixed order, unaugmented
         fitted = fit_model(session, fitted_model, train, val, cfg, extra_callbacks=extra,
                            statistics_data=statistics)
