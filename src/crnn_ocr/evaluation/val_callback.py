@@ -101,20 +101,20 @@ class TimeBudget(keras.callbacks.Callback):
         now = time.monotonic()
         self.epochs_run += 1
         if self.epochs_run == 2 and self.epochs is not None:
-            self._warn_if_short(epoch, now - self.started, now - self.epoch_started)
+            self._warn_if_short(self.epochs, epoch, now - self.started, now - self.epoch_started)
         if now - self.started >= self.seconds:
             self.model.stop_training = True
             self.stopped_at = epoch + 1
             log.info("time budget of %.1f min used up after epoch %d", self.seconds / 60,
                      epoch + 1)
 
-    def _warn_if_short(self, epoch: int, elapsed: float, pace: float) -> None:
-        remaining = self.epochs - (epoch + 1) if self.epochs is not None else 0
-        if pace <= 0 or elapsed + remaining * pace <= self.seconds:
+    def _warn_if_short(self, planned: int, epoch: int, elapsed: float, pace: float) -> None:
+        needed = elapsed + (planned - (epoch + 1)) * pace
+        if pace <= 0 or needed <= self.seconds:
             return
         self.projected_last_epoch = epoch + 1 + int(np.ceil((self.seconds - elapsed) / pace))
         log.warning(
             "at %.0f s per epoch, the %d planned epochs need about %.0f min, past the %.0f-min "
             "time budget: training will stop after about epoch %d (a cosine schedule would not "
-            "finish decaying); set epochs to about that", pace, self.epochs,
-            (elapsed + remaining * pace) / 60, self.seconds / 60, self.projected_last_epoch)
+            "finish decaying); set epochs to about that", pace, planned, needed / 60,
+            self.seconds / 60, self.projected_last_epoch)

@@ -39,7 +39,7 @@ def test_time_budget_warns_when_the_planned_epochs_do_not_fit(monkeypatch, caplo
     fits = val_callback.TimeBudget(minutes=10, epochs=8)
     fits.set_model(model)
     with caplog.at_level("WARNING", logger=val_callback.__name__):
-        _run_epochs(fits, clock, [90.0, 60.0, 60.0])  # 90 + 7 x 60 = 510 s <= 600 s
+        _run_epochs(fits, clock, [90.0, 60.0, 60.0])  # 150 s + 6 x 60 s <= 600 s
     assert fits.projected_last_epoch is None and not caplog.records
 
     short = val_callback.TimeBudget(minutes=10, epochs=12)
