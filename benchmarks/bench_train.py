@@ -21,7 +21,6 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 LABEL_CHARS = 30
-BENCH_EPOCH_STEPS = 250  # a cosine LR schedule needs an epoch length (the speed ignores it)
 
 
 def build(model_name: str, params: Any) -> tuple[Any, Any, Any, int]:
@@ -38,7 +37,7 @@ def build(model_name: str, params: Any) -> tuple[Any, Any, Any, int]:
 
         cfg = params.train.classifier
         model = build_classifier(cfg, (height, width))
-        compile_classifier(model, make_optimizer(cfg, epoch_steps=BENCH_EPOCH_STEPS))
+        compile_classifier(model, make_optimizer(cfg))
         x = (rng.random((cfg.batch_size, height, width, 1)) < 0.1).astype(np.float32)
         y = rng.integers(0, 2, cfg.batch_size).astype(np.int32)
         return model, x, y, cfg.batch_size
@@ -49,7 +48,7 @@ def build(model_name: str, params: Any) -> tuple[Any, Any, Any, int]:
     cfg = params.train.ocr
     alphabet = Alphabet.from_charset(MODERN_RUSSIAN)
     model = build_crnn(cfg.model, (width, height, 1), alphabet.num_classes)
-    model.compile(optimizer=make_optimizer(cfg, epoch_steps=BENCH_EPOCH_STEPS),
+    model.compile(optimizer=make_optimizer(cfg),
                   loss=CtcLoss(alphabet.blank))
     x = (rng.random((cfg.batch_size, width, height, 1)) < 0.1).astype(np.float32)
     chars = min(LABEL_CHARS, time_steps(model) // 2)

@@ -22,7 +22,6 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
-BENCH_EPOCH_STEPS = 250  # a cosine LR schedule needs an epoch length (the speed ignores it)
 
 
 class Variant:
@@ -39,7 +38,7 @@ class Variant:
         height, width = store.image_shape
         model = build_crnn(cfg.model, (width, height, 1), store.alphabet.num_classes)
         self.model = model if width_step is None else with_width(model, None)
-        self.model.compile(optimizer=make_optimizer(cfg, epoch_steps=BENCH_EPOCH_STEPS),
+        self.model.compile(optimizer=make_optimizer(cfg),
                            loss=CtcLoss(store.alphabet.blank))
         data = ocr_data.dataset(store, "train", cfg.batch_size, shuffle=True, seed=params.seed,
                                 repeat=True, augment=cfg.augment, width_step=width_step,

@@ -49,9 +49,6 @@ class OcrModelSettings(Section):
     val_decode_lines: int = Field(
         256, ge=0, description="Fixed val lines greedy-decoded after every epoch for val CER/WER."
     )
-    time_budget_minutes: float | None = Field(
-        None, gt=0, description="Stop after the epoch that ends past this many minutes."
-    )
     sample_sheet_lines: int = Field(16, ge=0, description="Lines on the sample predictions sheet.")
     width_step: int | None = Field(
         None, gt=0,

@@ -91,6 +91,11 @@ class FitParams(Section):
         "(e.g. 0.99, about the last 100 steps; None = off). Validation, early stopping's best "
         "weights and the saved model use the average; training steps update the raw weights.",
     )
+    time_budget_minutes: float | None = Field(
+        None, gt=0,
+        description="Wall-time limit of a fit: no epoch starts that would end past it (at the "
+        "pace so far); a cosine schedule decays by the last epoch that fits (null = none).",
+    )
     augment: AugmentParams = Field(default_factory=AugmentParams)  # type: ignore[arg-type]
 
     @model_validator(mode="after")
@@ -108,6 +113,12 @@ class ClassifierParams(FitParams):
         (16, 32, 64), min_length=1, description="Filters of each conv block (one pool each)."
     )
     kernel_size: int = Field(3, gt=0, description="Conv kernel size.")
+    input_columns: int | None = Field(
+        None, gt=0,
+        description="Classify from the first input_columns columns of the canvas only (lines "
+        "are left-aligned; null = the whole canvas). A wide recogniser canvas then does not "
+        "double the classifier's cost: its first 16 line heights tell hand from print.",
+    )
     stem_stride: int = Field(
         1, ge=1,
         description="Patchify stem before the conv blocks: a stem_stride x stem_stride conv with "

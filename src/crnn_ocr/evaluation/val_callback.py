@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import time
 from collections.abc import Sequence
 from typing import Any
 
@@ -70,51 +69,3 @@ class ValTextMetrics(keras.callbacks.Callback):
             mlflow_store.log_metrics(self.run_id, metrics, step=epoch)
         log.info("epoch %d: val_cer %.4f, val_wer %.4f", epoch + 1, metrics["val_cer"],
                  metrics["val_wer"])
-
-
-class TimeBudget(keras.callbacks.Callback):
-    """Stop training after the first epoch that ends past ``minutes`` of wall time.
-
-    Given the planned ``epochs``, it also warns once, after the second epoch of this fit (the
-    first pays for graph tracing), when that pace would not fit them all in the budget: a cosine
-    schedule cut short never reaches its low rates, so ``epochs`` should match the budget.
-    """
-
-    def __init__(self, minutes: float, epochs: int | None = None) -> None:
-        super().__init__()
-        self.seconds = minutes * 60.0
-        self.epochs = epochs
-        self.started = time.monotonic()
-        self.epoch_started = self.started
-        self.epochs_run = 0
-        self.stopped_at: int | None = None
-        self.projected_last_epoch: int | None = None
-
-    def on_train_begin(self, logs: dict[str, Any] | None = None) -> None:
-        self.started = self.epoch_started = time.monotonic()
-        self.epochs_run = 0
-
-    def on_epoch_begin(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
-        self.epoch_started = time.monotonic()
-
-    def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
-        now = time.monotonic()
-        self.epochs_run += 1
-        if self.epochs_run == 2 and self.epochs is not None:
-            self._warn_if_short(self.epochs, epoch, now - self.started, now - self.epoch_started)
-        if now - self.started >= self.seconds:
-            self.model.stop_training = True
-            self.stopped_at = epoch + 1
-            log.info("time budget of %.1f min used up after epoch %d", self.seconds / 60,
-                     epoch + 1)
-
-    def _warn_if_short(self, planned: int, epoch: int, elapsed: float, pace: float) -> None:
-        needed = elapsed + (planned - (epoch + 1)) * pace
-        if pace <= 0 or needed <= self.seconds:
-            return
-        self.projected_last_epoch = epoch + 1 + int(np.ceil((self.seconds - elapsed) / pace))
-        log.warning(
-            "at %.0f s per epoch, the %d planned epochs need about %.0f min, past the %.0f-min "
-            "time budget: training will stop after about epoch %d (a cosine schedule would not "
-            "finish decaying); set epochs to about that", pace, planned, needed / 60,
-            self.seconds / 60, self.projected_last_epoch)

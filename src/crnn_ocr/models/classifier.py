@@ -15,10 +15,11 @@ CLASS_NAMES = ("printed", "handwritten")  # index = class id in labels.csv
 
 
 def build_classifier(cfg: ClassifierParams, input_shape: tuple[int, int]) -> keras.Model:
-    """An optional patchify stem (Conv(s x s, stride s) -> BatchNorm -> ReLU, ``cfg.stem_*``),
-    then Conv(k x k) -> BatchNorm -> ReLU -> MaxPool per ``cfg.conv_filters`` entry, then
-    flatten or global pooling (``cfg.pooling``), Dense(``dense_units``, relu), Dropout,
-    Dense(2, softmax).
+    """An optional crop to the canvas's first ``cfg.input_columns`` columns, an optional
+    patchify stem (Conv(s x s, stride s) -> BatchNorm -> ReLU, ``cfg.stem_*``), then
+    Conv(k x k) -> BatchNorm -> ReLU -> MaxPool per ``cfg.conv_filters`` entry, then flatten
+    or global pooling (``cfg.pooling``), Dense(``dense_units``, relu), Dropout, Dense(2,
+    softmax).
 
     Args:
         cfg: the ``train.classifier`` section (layer widths come from the preset).
@@ -31,6 +32,9 @@ def build_classifier(cfg: ClassifierParams, input_shape: tuple[int, int]) -> ker
     height, width = input_shape
     inputs = keras.Input((height, width, 1), name="image")
     x = inputs
+    if cfg.input_columns is not None and cfg.input_columns < width:
+        x = layers.Cropping2D(((0, 0), (0, width - cfg.input_columns)), name="first_columns")(x)
+        width = cfg.input_columns
     if cfg.stem_stride > 1:
         if height % cfg.stem_stride or width % cfg.stem_stride:
             raise ValueError(f"train.classifier.stem_stride={cfg.stem_stride} must divide the "

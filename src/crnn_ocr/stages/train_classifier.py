@@ -66,7 +66,6 @@ def run(
         configure_tensorflow,
         fit_model,
         make_optimizer,
-        steps_per_epoch,
         training_run,
     )
 
@@ -75,7 +74,7 @@ def run(
     store, datasets = _datasets(params, paths)
     shape = tuple(store.image_shape)
     model = build_classifier(cfg, shape)  # type: ignore[arg-type]
-    compile_classifier(model, make_optimizer(cfg, steps_per_epoch(cfg, datasets["train"])))
+    compile_classifier(model, make_optimizer(cfg))
     logged = {
         **flatten(cfg.model_dump(mode="json"), "train.classifier"),
         **flatten(params.preprocess.model_dump(mode="json"), "preprocess"),

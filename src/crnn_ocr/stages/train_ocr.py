@@ -62,7 +62,7 @@ def checkpoint_dir(paths: Paths) -> Path:
 
 def run(params: Params, paths: Paths, register: bool = True) -> TrainOcrResult:
     """Check labels fit the model, fit with the shared routine, save, log, register."""
-    from crnn_ocr.evaluation.val_callback import TimeBudget, ValTextMetrics, predict_texts
+    from crnn_ocr.evaluation.val_callback import ValTextMetrics, predict_texts
     from crnn_ocr.inference.widths import check_step, time_stride
     from crnn_ocr.models.crnn import build_crnn, time_steps, with_width
     from crnn_ocr.models.ctc import CtcLoss
@@ -71,7 +71,6 @@ def run(params: Params, paths: Paths, register: bool = True) -> TrainOcrResult:
         configure_tensorflow,
         fit_model,
         make_optimizer,
-        steps_per_epoch,
         training_run,
     )
 
@@ -91,7 +90,7 @@ def run(params: Params, paths: Paths, register: bool = True) -> TrainOcrResult:
     # Width-bucketed batches need a copy of the model that takes any width (same layers and
     # weights); the saved, logged and registered model stays the full-canvas one.
     fitted_model = model if cfg.width_step is None else with_width(model, None)
-    optimizer = make_optimizer(cfg, steps_per_epoch(cfg, train))
+    optimizer = make_optimizer(cfg)
     fitted_model.compile(optimizer=optimizer, loss=CtcLoss(alphabet.blank))
     val = ocr_data.dataset(store, "val", cfg.batch_size)
     val_images, val_texts = ocr_data.take_lines(store, "val", cfg.val_decode_lines)
@@ -108,11 +107,8 @@ def run(params: Params, paths: Paths, register: bool = True) -> TrainOcrResult:
     ckpt = checkpoint_dir(paths)
     with training_run(paths, params.train.experiment, ckpt, run_name, logged, tags) as session:
         text_metrics.run_id = session.run_id
-        extra: list[Any] = [text_metrics]
-        if cfg.time_budget_minutes:
-            extra.append(TimeBudget(cfg.time_budget_minutes, cfg.epochs))
         statistics = ocr_data.dataset(store, "train", cfg.batch_size)  # fixed order, unaugmented
-        fitted = fit_model(session, fitted_model, train, val, cfg, extra_callbacks=extra,
+        fitted = fit_model(session, fitted_model, train, val, cfg, extra_callbacks=[text_metrics],
                            statistics_data=statistics)
         if fitted_model is not model:
             model.set_weights(fitted_model.get_weights())

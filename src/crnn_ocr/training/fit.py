@@ -85,37 +85,13 @@ def steps_per_epoch(cfg: FitParams, train: tf.data.Dataset) -> int:
     return batches
 
 
-def learning_rate(
-    cfg: FitParams, epoch_steps: int | None = None
-) -> float | keras.optimizers.schedules.LearningRateSchedule:
-    """A constant (ReduceLROnPlateau adjusts it) or, for ``cosine``, a per-step schedule.
-
-    The schedule is a function of the optimizer's step counter, which the weights backup
-    keeps, so a resumed training continues the curve where the killed one left it.
-    """
+def make_optimizer(cfg: FitParams) -> keras.optimizers.Optimizer:
+    """The optimizer named in params (a closed Literal set, never an arbitrary attribute), at
+    ``cfg.learning_rate``: ``ReduceLROnPlateau`` or ``schedule.CosineLearningRate`` (set up by
+    ``fit_model``) move the rate from there."""
     import keras
 
-    if cfg.lr_schedule == "plateau":
-        return cfg.learning_rate
-    if not epoch_steps:
-        raise ValueError("the cosine LR schedule needs the number of steps per epoch")
-    warmup = round(cfg.warmup_epochs * epoch_steps)
-    floor = min(cfg.min_learning_rate, cfg.learning_rate)
-    return keras.optimizers.schedules.CosineDecay(
-        initial_learning_rate=floor if warmup else cfg.learning_rate,
-        decay_steps=max(1, cfg.epochs * epoch_steps - warmup),
-        alpha=floor / cfg.learning_rate,
-        warmup_target=cfg.learning_rate if warmup else None,
-        warmup_steps=warmup,
-    )
-
-
-def make_optimizer(cfg: FitParams, epoch_steps: int | None = None) -> keras.optimizers.Optimizer:
-    """The optimizer named in params (a closed Literal set, never an arbitrary attribute);
-    ``epoch_steps`` (see ``steps_per_epoch``) is required by the cosine schedule."""
-    import keras
-
-    lr = learning_rate(cfg, epoch_steps)
+    lr = cfg.learning_rate
     extra: dict[str, Any] = {"global_clipnorm": cfg.gradient_clip_norm}
     if cfg.ema_momentum:  # the average lives in the optimizer; callbacks.EmaWeights uses it
         extra.update(use_ema=True, ema_momentum=cfg.ema_momentum)
@@ -186,7 +162,9 @@ def fit_model(
     is set (``callbacks.BatchNormStatistics``).
 
     ``EarlyStopping(restore_best_weights=True)`` and, for the ``plateau`` LR schedule,
-    ``ReduceLROnPlateau`` watch ``val_loss`` (the ``cosine`` schedule lives in the optimizer).
+    ``ReduceLROnPlateau`` watch ``val_loss``; the ``cosine`` schedule follows the step counter
+    and, with ``cfg.time_budget_minutes``, decays by the last epoch that fits the budget
+    (``schedule.CosineLearningRate``, ``schedule.TimeBudget``).
     When an earlier call already finished the fit (killed while logging artifacts), the final
     weights are loaded and no epoch is repeated.
     """
@@ -202,6 +180,7 @@ def fit_model(
         read_json,
         write_json,
     )
+    from crnn_ocr.training.schedule import CosineLearningRate, TimeBudget
 
     folder = session.checkpoint_dir
     done = read_json(folder / DONE_FILE)
@@ -225,6 +204,9 @@ def fit_model(
         min_lr=cfg.min_learning_rate,
     ) if cfg.lr_schedule == "plateau" else None
     state = FitState(folder, early, plateau, initial_epoch)
+    budget = TimeBudget(cfg.time_budget_minutes) if cfg.time_budget_minutes else None
+    cosine = (CosineLearningRate(cfg, steps_per_epoch(cfg, train), budget, folder)
+              if cfg.lr_schedule == "cosine" else None)
     ema = EmaWeights(resumed=initial_epoch > 0) if cfg.ema_momentum else None
     statistics = []
     if cfg.bn_recompute_batches:
@@ -241,8 +223,10 @@ def fit_model(
         keras.callbacks.BackupAndRestore(
             str(folder / BACKUP_DIR), double_checkpoint=True, delete_checkpoint=False
         ),
+        *([cosine] if cosine else []),  # after the backup restored the step counter
         MlflowMetrics(session.run_id),
         *extra_callbacks,
+        *([budget] if budget else []),  # its epoch time includes the callbacks' work above
         *([ema.restorer()] if ema else []),  # last: training goes on from the raw weights
     ]
     if os.environ.get(SLOW_BATCH_ENV):

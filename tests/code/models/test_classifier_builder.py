@@ -42,12 +42,29 @@ def test_patchify_stem_downsamples_before_the_conv_blocks() -> None:
         build_classifier(ClassifierParams(stem_stride=3, conv_filters=(8,)), (32, 128))
 
 
+def test_input_columns_crops_to_the_left_part_of_the_canvas() -> None:
+    cfg = ClassifierParams(input_columns=64, conv_filters=(4,), dense_units=4)
+    model = build_classifier(cfg, (16, 256))
+    assert model.input_shape == (None, 16, 256, 1)  # the canvas: inference feeds it unchanged
+    assert model.get_layer("conv0").input.shape[1:3] == (16, 64)
+    left = np.random.default_rng(0).random((2, 16, 256, 1)).astype(np.float32)
+    other_right = left.copy()
+    other_right[:, :, 64:] = 1.0 - other_right[:, :, 64:]
+    np.testing.assert_allclose(np.asarray(model(left)), np.asarray(model(other_right)))
+    other_left = left.copy()
+    other_left[:, :, :64] = 0.0
+    assert not np.allclose(np.asarray(model(left)), np.asarray(model(other_left)))
+    wide = build_classifier(ClassifierParams(input_columns=512, conv_filters=(4,)), (16, 256))
+    assert "first_columns" not in [layer.name for layer in wide.layers]  # no crop needed
+
+
 def test_preset_widths_come_from_params() -> None:
     cpu = load_params(ROOT / "params.yaml", ["preset=cpu"])
     seed = load_params(ROOT / "params.yaml", ["preset=seed"])
     assert (seed.preprocess.height, seed.preprocess.width) == (128, 512)
-    assert (cpu.preprocess.height, cpu.preprocess.width) == (32, 512)
+    assert (cpu.preprocess.height, cpu.preprocess.width) == (32, 1024)
     small = build_classifier(cpu.train.classifier, (cpu.preprocess.height, cpu.preprocess.width))
+    assert small.get_layer("conv0").input.shape[1:3] == (32, 512)  # input_columns
     conv = [layer for layer in small.layers if isinstance(layer, keras.layers.Conv2D)]
     assert [c.filters for c in conv] == list(cpu.train.classifier.conv_filters)
 

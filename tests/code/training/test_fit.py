@@ -10,7 +10,7 @@ import pytest
 
 from crnn_ocr.config.train import ClassifierParams, FitParams
 from crnn_ocr.models.classifier import build_classifier, compile_classifier
-from crnn_ocr.training.fit import fit_model, make_optimizer, steps_per_epoch, training_run
+from crnn_ocr.training.fit import fit_model, make_optimizer, training_run
 
 
 def _model(cfg: ClassifierParams) -> keras.Model:
@@ -155,7 +155,7 @@ COSINE = CFG.model_copy(update={
 
 def _cosine_model(cfg: ClassifierParams, train) -> keras.Model:
     model = build_classifier(cfg, (16, 64))
-    compile_classifier(model, make_optimizer(cfg, steps_per_epoch(cfg, train)))
+    compile_classifier(model, make_optimizer(cfg))
     return model
 
 
@@ -189,8 +189,10 @@ def test_resumed_cosine_training_continues_the_same_curve(project, tiny_datasets
 
 
 def test_cosine_needs_steps_and_room_after_warmup() -> None:
+    from crnn_ocr.training.schedule import CosineLearningRate
+
     with pytest.raises(ValueError, match="steps per epoch"):
-        make_optimizer(COSINE)
+        CosineLearningRate(COSINE, 0)
     with pytest.raises(ValueError, match="warmup_epochs"):
         FitParams(epochs=2, lr_schedule="cosine", warmup_epochs=2)
 
