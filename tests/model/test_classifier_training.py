@@ -12,6 +12,7 @@ import pytest
 from crnn_ocr.config import load_params
 from crnn_ocr.models.classifier import build_classifier, compile_classifier
 from crnn_ocr.training.fit import configure_tensorflow, make_optimizer
+from crnn_ocr.training.schedule import CosineLearningRate
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "tests" / "code" / "training"))
@@ -39,9 +40,10 @@ def test_cpu_preset_learns_a_separable_task() -> None:
     cfg = params.train.classifier.model_copy(update={"learning_rate": 3e-3, "epochs": 6})
     shape = (params.preprocess.height, 128)
     model = build_classifier(cfg, shape)
-    compile_classifier(model, make_optimizer(cfg, epoch_steps=256 // 32))
+    compile_classifier(model, make_optimizer(cfg))
     x, y = separable_arrays(256, shape)
-    model.fit(x, y, batch_size=32, epochs=6, verbose=0)
+    model.fit(x, y, batch_size=32, epochs=6, verbose=0,
+              callbacks=[CosineLearningRate(cfg, epoch_steps=256 // 32)])
     xt, yt = separable_arrays(128, shape, seed=7)
     accuracy = float((np.asarray(model.predict(xt, verbose=0)).argmax(1) == yt).mean())
     assert accuracy >= 0.95
