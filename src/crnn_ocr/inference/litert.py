@@ -5,8 +5,8 @@ matmuls, one step at a time. Converted to a LiteRT flatbuffer with the LSTMs unr
 model's fixed number of time steps, the same weights run as one flat graph of XNNPACK kernels,
 with the same outputs; on 2 cores predict ran 1.9x faster end to end (the CRNN alone 1.5x,
 the classifier 2.9x; ``benchmarks/bench_predict.py``, 2026-12-01). Converting takes seconds
-to tens of seconds, so each flatbuffer is cached under the hash of the model's config and
-weights (``cache_dir``).
+to tens of seconds on one core, so each flatbuffer is cached under the hash of the model's
+config and weights (``cache_dir``), and :func:`flatbuffers` converts several models side by side.
 
 The interpreter comes from ``ai-edge-litert`` (the maintained successor of ``tf.lite``); the
 converter from TensorFlow. A flatbuffer is data, not code: loading one runs nothing else.
@@ -21,7 +21,8 @@ import logging
 import os
 import tempfile
 import threading
-from collections.abc import Iterable
+from collections.abc import Sequence
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, get_args
 
@@ -152,35 +153,123 @@ def _named_flatbuffer(
 ) -> bytes:
     """:func:`flatbuffer` once the model's key is known (hashing the weights is not free)."""
     cache = cache_dir() if cache is None else cache
-    name = f"{key}.tflite"
-    for path in ([shipped / name] if shipped else []) + [cache / name]:
-        if path.is_file():
-            return path.read_bytes()
-    path = cache / name
+    blob = _stored(key, cache, shipped)
+    if blob is not None:
+        return blob
     log.info("converting %s to LiteRT (once per model version; cached in %s)", model.name, cache)
     blob = convert(model, quantize)
     # The conversion leaves a large TensorFlow graph behind as cyclic garbage: collect it now,
     # not in the middle of the first batches read (the first `bench` after converting ran at
     # 361 lines/s vs 503-517 in later runs; 511 with this collection; 2026-12-03).
     gc.collect()
+    _cache(blob, cache / f"{key}.tflite")
+    return blob
+
+
+def _stored(key: str, cache: Path, shipped: Path | None) -> bytes | None:
+    """The flatbuffer named ``key`` in ``shipped`` or ``cache``, else None."""
+    name = f"{key}.tflite"
+    for path in ([shipped / name] if shipped else []) + [cache / name]:
+        if path.is_file():
+            return path.read_bytes()
+    return None
+
+
+def _cache(blob: bytes, path: Path) -> None:
     try:
         with atomic_file(path, "wb") as handle:
             handle.write(blob)  # type: ignore[attr-defined]
     except OSError as exc:  # a read-only home still predicts, only without the cache
-        log.warning("could not cache the LiteRT model in %s: %s", cache, exc)
-    return blob
+        log.warning("could not cache the LiteRT model in %s: %s", path.parent, exc)
 
 
-def ship(models: Iterable[keras.Model], folder: Path, quantize: Quantize = "none") -> Path:
+def flatbuffers(
+    models: Sequence[keras.Model],
+    quantize: Quantize = "none",
+    shipped: Path | None = None,
+    cache: Path | None = None,
+    workers: int = 0,
+) -> list[tuple[str, bytes]]:
+    """Each model's key and flatbuffer, as :func:`flatbuffer`; those not shipped or cached yet
+    are converted side by side in ``workers`` processes (0 = one per core).
+
+    Why: the converter keeps one core busy (10-55 s per cpu-preset recogniser width on 2 cores),
+    and a bundle holds the recogniser at every read width (8 for the 32x1024 canvas), so
+    converting them one after the other left the other cores idle.
+    """
+    cache = cache_dir() if cache is None else cache
+    keys = [model_key(model, quantize) for model in models]
+    blobs = {key: _stored(key, cache, shipped) for key in keys}
+    missing = {key: model for key, model in zip(keys, models, strict=True) if blobs[key] is None}
+    processes = min(len(missing), workers or os.cpu_count() or 1)
+    if processes > 1:
+        blobs.update(_convert_in_processes(missing, quantize, cache, processes))
+    for key, model in missing.items():  # one model, one core, or a failed pool
+        if blobs[key] is None:
+            blobs[key] = _named_flatbuffer(model, key, cache, None, quantize)
+    return [(key, blobs[key]) for key in keys]  # type: ignore[misc]
+
+
+def _convert_in_processes(
+    models: dict[str, keras.Model], quantize: Quantize, cache: Path, processes: int
+) -> dict[str, bytes]:
+    """Convert ``models`` (by key) in a pool of fresh processes, cache and return them; a
+    broken pool (a worker killed, e.g. out of memory) returns what finished, with a warning."""
+    import multiprocessing
+
+    from tqdm import tqdm
+
+    done: dict[str, bytes] = {}
+    with tempfile.TemporaryDirectory(prefix="crnn-ocr-litert-") as tmp:
+        jobs = {}
+        for key, model in models.items():
+            source = Path(tmp) / f"{key}.keras"
+            model.save(source)
+            jobs[key] = (str(source), str(Path(tmp) / f"{key}.tflite"))
+        log.info("converting %d models to LiteRT in %d processes (cached in %s)",
+                 len(jobs), processes, cache)
+        pool = ProcessPoolExecutor(
+            processes, mp_context=multiprocessing.get_context("spawn"), initializer=_quiet
+        )
+        with pool, tqdm(total=len(jobs), desc="LiteRT", unit="model", disable=None) as bar:
+            futures = {pool.submit(_convert_file, *paths, quantize): key
+                       for key, paths in jobs.items()}
+            for future in as_completed(futures):
+                key = futures[future]
+                try:
+                    future.result()
+                except CrnnOcrError:
+                    raise
+                except Exception as exc:  # BrokenProcessPool and friends
+                    log.warning("converting in a separate process failed (%s); "
+                                "converting here instead", exc)
+                    continue
+                done[key] = Path(jobs[key][1]).read_bytes()
+                _cache(done[key], cache / f"{key}.tflite")
+                bar.update()
+    return done
+
+
+def _quiet() -> None:
+    """Worker start-up: TensorFlow's C++ start-up chatter, once per process, helps no one."""
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+
+def _convert_file(source: str, target: str, quantize: Quantize) -> None:
+    """In a worker process: load a ``.keras`` file in safe mode, write its flatbuffer."""
+    from crnn_ocr.inference.recognizer import load_keras
+
+    Path(target).write_bytes(convert(load_keras(source), quantize))
+
+
+def ship(models: Sequence[keras.Model], folder: Path, quantize: Quantize = "none") -> Path:
     """Write each model's flatbuffer into ``folder`` (a bundle's ``litert/``), atomically.
 
     A registered model that carries its flatbuffers starts serving without converting, on any
-    machine (converting a cpu-preset recogniser takes 20-70 s on 2 cores).
+    machine (converting a cpu-preset recogniser takes 10-55 s per width on one core).
     """
     with atomic_dir(folder) as tmp:
-        for model in models:
-            key = model_key(model, quantize)
-            blob = _named_flatbuffer(model, key, None, None, quantize)
+        for key, blob in flatbuffers(models, quantize):
             (tmp / f"{key}.tflite").write_bytes(blob)
     return folder
 

@@ -347,6 +347,11 @@ class Recognizer:
         """Build (for LiteRT: load or convert) the recogniser at every width now, not on first
         use (for timing, or a server's first requests); return the widths."""
         sizes = read_widths.all_widths(self.preprocess.width, self.width_step)
+        if self.backend == "litert":  # convert the missing ones side by side, into the cache
+            from crnn_ocr.inference import litert
+
+            litert.flatbuffers(read_widths.variants(self.recognizer, self.width_step),
+                               self.quantize, shipped=self._litert_dir)
         for width in sizes:
             self.reader(width)
         return sizes

@@ -134,3 +134,29 @@ def test_shipped_flatbuffers_are_used_by_content_hash(
     other.set_weights([w + 0.5 for w in other.get_weights()])
     with pytest.raises(AssertionError, match="converted although"):
         litert.flatbuffer(other, shipped=folder / "litert")
+
+
+def test_several_models_convert_side_by_side_in_worker_processes(
+    tiny_bundle: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from crnn_ocr.inference import widths
+
+    recognizer = load_keras(tiny_bundle / "recognizer.keras")
+    classifier = load_keras(tiny_bundle / "classifier.keras")
+    step = int(recognizer.input_shape[1]) // 2
+    models = [classifier, *widths.variants(recognizer, step)]  # three models, two processes
+
+    def not_here(model, quantize="none"):
+        raise AssertionError("converted in the calling process")
+
+    monkeypatch.setattr(litert, "convert", not_here)  # the spawned workers import their own
+    converted = litert.flatbuffers(models, cache=tmp_path, workers=2)
+    assert [key for key, _ in converted] == [litert.model_key(m) for m in models]
+    assert sorted(p.stem for p in tmp_path.glob("*.tflite")) == sorted(k for k, _ in converted)
+    for model, (_, blob) in zip(models, converted, strict=True):
+        x = _batch(model, 3)
+        np.testing.assert_allclose(litert.LiteRtFunction(blob, threads=1)(x),
+                                   np.asarray(model(x, training=False)), atol=1e-5)
+    # All cached now: a second call starts no workers and converts nothing.
+    monkeypatch.setattr(litert, "_convert_in_processes", not_here)
+    assert litert.flatbuffers(models, cache=tmp_path, workers=2) == converted
