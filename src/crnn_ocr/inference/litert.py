@@ -240,10 +240,14 @@ def _convert_in_processes(
                     future.result()
                 except CrnnOcrError:
                     raise
-                except Exception as exc:  # BrokenProcessPool and friends
-                    log.warning("converting in a separate process failed (%s); "
-                                "converting here instead", exc)
-                    continue
+                except Exception as exc:  # BrokenProcessPool: a worker died or never started
+                    log.warning(
+                        "LiteRT worker processes failed (%s: %s); converting the rest in this "
+                        "process. A script that converts needs an `if __name__ == "
+                        "\"__main__\":` guard, or its workers cannot start", type(exc).__name__, exc
+                    )
+                    pool.shutdown(cancel_futures=True)
+                    break
                 done[key] = Path(jobs[key][1]).read_bytes()
                 _cache(done[key], cache / f"{key}.tflite")
                 bar.update()

@@ -160,3 +160,23 @@ def test_several_models_convert_side_by_side_in_worker_processes(
     # All cached now: a second call starts no workers and converts nothing.
     monkeypatch.setattr(litert, "_convert_in_processes", not_here)
     assert litert.flatbuffers(models, cache=tmp_path, workers=2) == converted
+
+
+def test_workers_that_cannot_start_fall_back_to_converting_here(
+    tiny_bundle: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    import functools
+    import os
+
+    models = [load_keras(tiny_bundle / name) for name in ("classifier.keras", "recognizer.keras")]
+    # Every worker exits at start-up, as when a script without a __main__ guard spawns them.
+    monkeypatch.setattr(litert, "_quiet", functools.partial(os._exit, 3))
+    with caplog.at_level("WARNING", logger=litert.__name__):
+        converted = litert.flatbuffers(models, cache=tmp_path, workers=2)
+    assert "LiteRT worker processes failed (BrokenProcessPool" in caplog.text
+    assert [key for key, _ in converted] == [litert.model_key(m) for m in models]
+    for model, (_, blob) in zip(models, converted, strict=True):
+        x = _batch(model, 2)
+        np.testing.assert_allclose(litert.LiteRtFunction(blob, threads=1)(x),
+                                   np.asarray(model(x, training=False)), atol=1e-5)
