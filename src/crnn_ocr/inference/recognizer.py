@@ -347,11 +347,16 @@ class Recognizer:
         """Build (for LiteRT: load or convert) the recogniser at every width now, not on first
         use (for timing, or a server's first requests); return the widths."""
         sizes = read_widths.all_widths(self.preprocess.width, self.width_step)
-        if self.backend == "litert":  # convert the missing ones side by side, into the cache
+        if self.backend == "litert":  # convert the missing ones side by side, read them once
             from crnn_ocr.inference import litert
 
-            litert.flatbuffers(read_widths.variants(self.recognizer, self.width_step),
-                               self.quantize, shipped=self._litert_dir)
+            converted = litert.flatbuffers(read_widths.variants(self.recognizer, self.width_step),
+                                           self.quantize, shipped=self._litert_dir)
+            with self._readers_lock:
+                for width, (_key, blob) in zip(sizes, converted, strict=True):
+                    if width not in self._readers:
+                        self._readers[width] = litert.LiteRtFunction(blob)
+            return sizes
         for width in sizes:
             self.reader(width)
         return sizes
