@@ -109,8 +109,17 @@ class DegradeParams(Section):
     binarize_fraction: float = Field(
         0.05, ge=0, le=1, description="Share of printed lines thresholded to pure black/white."
     )
+    binarize_shift: IntRange = Field(
+        (0, 0),
+        description="Added to Otsu's threshold of a binarized line, drawn per line: below 0 "
+        "keeps only the darkest ink, so hairlines break as in some binarized scans; above 0 "
+        "thickens strokes. (0, 0) draws nothing, so older datasets keep their bytes.",
+    )
 
-    @field_validator("wobble_px", "blur_sigma", "noise_sigma", "ink_gray", "paper_gray", "texture")
+    @field_validator(
+        "wobble_px", "blur_sigma", "noise_sigma", "ink_gray", "paper_gray", "texture",
+        "binarize_shift",
+    )
     @classmethod
     def _ordered(cls, value: Range) -> Range:
         return _check_range(value)

@@ -103,8 +103,11 @@ def scan_artefacts(img: np.ndarray, rng: np.random.Generator, p: DegradeParams,
     return np.clip(img, 0, 255).astype(np.uint8)
 
 
-def binarize(img: np.ndarray) -> np.ndarray:
-    """Otsu black/white, like binarized scans (OCRopus-style lines)."""
+def binarize(img: np.ndarray, shift: int = 0) -> np.ndarray:
+    """Black/white at Otsu's threshold plus ``shift``, like binarized scans (OCRopus-style
+    lines); a negative shift drops the grey edges of thin strokes, so hairlines break."""
     gray = img if img.ndim == 2 else cv2.cvtColor(img, cv2.COLOR_RGB2GRAY)
-    _, bw = cv2.threshold(gray, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
+    otsu, bw = cv2.threshold(gray, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
+    if shift:
+        _, bw = cv2.threshold(gray, float(np.clip(otsu + shift, 1, 254)), 255, cv2.THRESH_BINARY)
     return bw

@@ -136,7 +136,9 @@ def render_line(text: str, font: FontSpec, cls: int, rng: np.random.Generator,
     image = degrade.compose(mask, rng, d, rgb, handwritten)
     image = degrade.scan_artefacts(image, rng, d, scale=min(1.5, max(0.5, size / 32)))
     if not handwritten and rng.random() < d.binarize_fraction:
-        image, rgb = degrade.binarize(image), False
+        lo, hi = d.binarize_shift
+        shift = int(rng.integers(lo, hi + 1)) if hi > lo else lo  # (0, 0): no draw, same bytes
+        image, rgb = degrade.binarize(image, shift), False
     jpeg = bool(rng.random() < r.jpeg_fraction)
     quality = int(rng.integers(r.jpeg_quality[0], r.jpeg_quality[1] + 1))
     return RenderedLine(image=image, ext="jpg" if jpeg else "png", jpeg_quality=quality)
