@@ -96,6 +96,13 @@ class FitParams(Section):
         description="Wall-time limit of a fit: no epoch starts that would end past it (at the "
         "pace so far); a cosine schedule decays by the last epoch that fits (null = none).",
     )
+    init_from: str | None = Field(
+        None,
+        description="Fine-tune: start from the weights of a trained model of the same "
+        "architecture, a .keras file or a folder holding model.keras (e.g. models/ocr), "
+        "relative to the project root (null = random initial weights). A resumed fit keeps "
+        "its checkpoint's weights instead.",
+    )
     augment: AugmentParams = Field(default_factory=AugmentParams)  # type: ignore[arg-type]
 
     @model_validator(mode="after")

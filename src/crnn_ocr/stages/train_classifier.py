@@ -68,12 +68,14 @@ def run(
         make_optimizer,
         training_run,
     )
+    from crnn_ocr.training.init_weights import load_initial_weights
 
     cfg = params.train.classifier
     configure_tensorflow(params.train.threads, params.seed)
     store, datasets = _datasets(params, paths)
     shape = tuple(store.image_shape)
     model = build_classifier(cfg, shape)  # type: ignore[arg-type]
+    load_initial_weights(model, cfg.init_from, paths.root, "train.classifier.init_from")
     compile_classifier(model, make_optimizer(cfg))
     logged = {
         **flatten(cfg.model_dump(mode="json"), "train.classifier"),

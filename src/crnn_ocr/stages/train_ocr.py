@@ -73,6 +73,7 @@ def run(params: Params, paths: Paths, register: bool = True) -> TrainOcrResult:
         make_optimizer,
         training_run,
     )
+    from crnn_ocr.training.init_weights import load_initial_weights
 
     cfg = params.train.ocr
     configure_tensorflow(params.train.threads, params.seed)
@@ -80,6 +81,7 @@ def run(params: Params, paths: Paths, register: bool = True) -> TrainOcrResult:
     alphabet: Alphabet = store.alphabet
     height, width = store.image_shape
     model = build_crnn(cfg.model, (width, height, 1), alphabet.num_classes)
+    load_initial_weights(model, cfg.init_from, paths.root, "train.ocr.init_from", alphabet)
     steps = time_steps(model)
     ocr_data.check_labels_fit(store, ("train", "val"), steps)
     check_step(model, cfg.width_step, "train.ocr.width_step")

@@ -179,3 +179,27 @@ def test_a_width_step_the_model_cannot_read_at_is_refused_by_name(project: Paths
     with pytest.raises(CrnnOcrError, match=r"train\.ocr\.width_step=3 must be a positive "
                                            r"multiple of 2"):
         train_ocr.run(tiny_params(train__ocr__width_step=3), project, register=False)
+
+
+def test_init_from_starts_the_fit_from_a_saved_recogniser(project: Paths, tmp_path: Path) -> None:
+    import keras
+
+    from crnn_ocr.arrays import ArrayStore
+    from crnn_ocr.errors import CrnnOcrError
+    from crnn_ocr.models.crnn import build_crnn
+
+    alphabet = ArrayStore(project.arrays).alphabet
+    keras.utils.set_random_seed(123)
+    source = build_crnn(tiny_params().train.ocr.model, (64, 16, 1), alphabet.num_classes)
+    (tmp_path / "start").mkdir()
+    source.save(tmp_path / "start" / "model.keras")
+    alphabet.save(tmp_path / "start" / "alphabet.json")
+    # A learning rate too small to move the weights: what is saved is where the fit started.
+    params = tiny_params(train__ocr__init_from=str(tmp_path / "start"),
+                         train__ocr__learning_rate=1e-12)
+    result = train_ocr.run(params, project, register=False)
+    saved = keras.models.load_model(result.model_dir / train_ocr.MODEL_FILE, safe_mode=True)
+    for mine, theirs in zip(saved.trainable_weights, source.trainable_weights, strict=True):
+        np.testing.assert_allclose(np.asarray(mine), np.asarray(theirs), atol=1e-6)
+    with pytest.raises(CrnnOcrError, match=r"train\.ocr\.init_from='nope': no model file"):
+        train_ocr.run(tiny_params(train__ocr__init_from="nope"), project, register=False)

@@ -103,3 +103,23 @@ def test_cosine_schedule_runs_through_the_stage(project: Paths) -> None:
 def test_missing_store_is_a_clear_error(tmp_path: Path) -> None:
     with pytest.raises(DataError, match="index.json"):
         train_classifier.run(Params.model_validate(TINY), Paths.from_root(tmp_path))
+
+
+def test_init_from_starts_the_classifier_from_a_saved_one(project: Paths, tmp_path: Path) -> None:
+    import numpy as np
+
+    from crnn_ocr.models.classifier import build_classifier
+
+    keras.utils.set_random_seed(123)
+    source = build_classifier(Params.model_validate(TINY).train.classifier, (16, 64))
+    source.save(tmp_path / "start.keras")
+    # A learning rate too small to move the weights: what is saved is where the fit started.
+    changes = {"init_from": str(tmp_path / "start.keras"), "learning_rate": 1e-12}
+    cfg = {**TINY, "train": {**TINY["train"],
+                             "classifier": {**TINY["train"]["classifier"], **changes}}}
+    result = train_classifier.run(Params.model_validate(cfg), project, register=False)
+    saved = keras.saving.load_model(result.model_path, safe_mode=True)
+    for mine, theirs in zip(saved.trainable_weights, source.trainable_weights, strict=True):
+        np.testing.assert_allclose(np.asarray(mine), np.asarray(theirs), atol=1e-6)
+    assert mlflow.MlflowClient().get_run(result.run_id).data.params[
+        "train.classifier.init_from"] == str(tmp_path / "start.keras")
