@@ -108,7 +108,10 @@ def test_long_lines_are_read_in_pieces(tiny_bundle: Path, png_line) -> None:
     alone = whole.predict([line[:, p.start : p.stop] for p in pieces] + [line, short])
     assert read_long.text == join_texts(pieces, [p.text for p in alone[:3]])
     assert read_long.confidence == pytest.approx(min(p.confidence for p in alone[:3]), abs=1e-5)
-    assert read_long.confidence != pytest.approx(alone[3].confidence, abs=1e-5)  # not the squeeze
+    # Not the squeezed whole line. The tiny model's confidences sit close together (one CI run:
+    # 0.0116808 vs 0.0116756), so only a difference at float32 noise level (~1e-9 here) means
+    # the same reading.
+    assert read_long.confidence != pytest.approx(alone[3].confidence, abs=1e-7)
     assert read_long.class_prob == pytest.approx(alone[3].class_prob, abs=1e-5)  # classifier: whole
     assert read_short.text == alone[4].text
     assert read_short.confidence == pytest.approx(alone[4].confidence, abs=1e-5)
