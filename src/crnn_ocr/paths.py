@@ -6,6 +6,11 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+MODEL_FILE = "model.keras"
+"""The Keras model inside a trained model's folder (``models/ocr``, ``models/classifier``)."""
+ALPHABET_FILE = "alphabet.json"
+"""The recogniser's alphabet beside its ``model.keras``."""
+
 
 def find_project_root(start: Path | None = None) -> Path:
     """The nearest folder above ``start`` holding ``params.yaml`` (``CRNN_OCR_ROOT`` wins)."""

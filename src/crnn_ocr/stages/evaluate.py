@@ -29,7 +29,7 @@ from crnn_ocr.errors import CrnnOcrError
 from crnn_ocr.evaluation.normalise import Normaliser
 from crnn_ocr.evaluation.report import build_report, font_table
 from crnn_ocr.io.atomic import atomic_dir
-from crnn_ocr.paths import Paths
+from crnn_ocr.paths import ALPHABET_FILE, MODEL_FILE, Paths
 from crnn_ocr.stages import train_ocr
 
 if TYPE_CHECKING:
@@ -68,7 +68,7 @@ def report_dir(paths: Paths) -> Path:
 
 def load_model(folder: Path) -> tuple[keras.Model, Alphabet, dict[str, Any]]:
     """``model.keras`` (safe mode) with its ``alphabet.json`` and ``model.json``."""
-    model_file = folder / train_ocr.MODEL_FILE
+    model_file = folder / MODEL_FILE
     if not model_file.is_file():
         raise CrnnOcrError(f"{model_file}: no trained recogniser (run `crnn-ocr train ocr`)")
     import keras
@@ -76,7 +76,7 @@ def load_model(folder: Path) -> tuple[keras.Model, Alphabet, dict[str, Any]]:
     import crnn_ocr.models.ctc  # noqa: F401  (registers CtcLoss for deserialisation)
 
     model = keras.saving.load_model(model_file, compile=False, safe_mode=True)
-    alphabet = Alphabet.load(folder / train_ocr.ALPHABET_FILE)
+    alphabet = Alphabet.load(folder / ALPHABET_FILE)
     info_file = folder / train_ocr.INFO_FILE
     info = json.loads(info_file.read_text(encoding="utf-8")) if info_file.is_file() else {}
     if int(model.output_shape[-1]) != alphabet.num_classes:

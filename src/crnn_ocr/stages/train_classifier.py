@@ -20,7 +20,7 @@ from crnn_ocr.config.train import ClassifierParams
 from crnn_ocr.core.preprocess_settings import PreprocessSettings
 from crnn_ocr.errors import DataError
 from crnn_ocr.io.atomic import atomic_dir
-from crnn_ocr.paths import Paths
+from crnn_ocr.paths import MODEL_FILE, Paths
 from crnn_ocr.tracking import mlflow_store
 from crnn_ocr.tracking.tags import TAG_PREFIX, flatten, run_tags
 
@@ -30,7 +30,6 @@ if TYPE_CHECKING:
     from crnn_ocr.training.classifier_eval import ClassifierScore
 
 log = logging.getLogger(__name__)
-MODEL_FILE = "model.keras"
 
 
 @dataclass(frozen=True)

@@ -21,15 +21,13 @@ import pandas as pd
 from crnn_ocr.config import Params
 from crnn_ocr.core.codec import Alphabet
 from crnn_ocr.io.atomic import atomic_dir
-from crnn_ocr.paths import Paths
+from crnn_ocr.paths import ALPHABET_FILE, MODEL_FILE, Paths
 from crnn_ocr.tracking import mlflow_store
 from crnn_ocr.tracking.tags import TAG_PREFIX, flatten, run_tags
 
 if TYPE_CHECKING:
     import keras
 
-MODEL_FILE = "model.keras"
-ALPHABET_FILE = "alphabet.json"
 INFO_FILE = "model.json"
 
 
@@ -81,9 +79,9 @@ def run(params: Params, paths: Paths, register: bool = True) -> TrainOcrResult:
     alphabet: Alphabet = store.alphabet
     height, width = store.image_shape
     model = build_crnn(cfg.model, (width, height, 1), alphabet.num_classes)
-    load_initial_weights(model, cfg.init_from, paths.root, "train.ocr.init_from", alphabet)
     steps = time_steps(model)
-    ocr_data.check_labels_fit(store, ("train", "val"), steps)
+    ocr_data.check_labels_fit(store, ("train", "val"), steps)  # cheap: before loading a model
+    load_initial_weights(model, cfg.init_from, paths.root, "train.ocr.init_from", alphabet)
     check_step(model, cfg.width_step, "train.ocr.width_step")
     seed = params.seed if cfg.shuffle_seed is None else cfg.shuffle_seed
     train = ocr_data.dataset(store, "train", cfg.batch_size, shuffle=True, seed=seed,

@@ -14,12 +14,10 @@ from typing import TYPE_CHECKING
 
 from crnn_ocr.core.codec import Alphabet
 from crnn_ocr.errors import CrnnOcrError
+from crnn_ocr.paths import ALPHABET_FILE, MODEL_FILE
 
 if TYPE_CHECKING:
     import keras
-
-MODEL_FILE = "model.keras"
-ALPHABET_FILE = "alphabet.json"
 
 
 def source_path(source: str, root: Path, key: str) -> Path:

@@ -13,7 +13,7 @@ import pytest
 
 from crnn_ocr.config.params import Params
 from crnn_ocr.errors import DataError
-from crnn_ocr.paths import Paths
+from crnn_ocr.paths import MODEL_FILE, Paths
 from crnn_ocr.stages import evaluate, preprocess, train_ocr
 
 TINY: dict[str, Any] = {
@@ -126,7 +126,7 @@ def assert_val_metrics_score_the_saved_model(
 
     store = ArrayStore(paths.arrays)
     images, texts = take_lines(store, "val", TINY["train"]["ocr"]["val_decode_lines"])
-    model = keras.models.load_model(result.model_dir / train_ocr.MODEL_FILE, safe_mode=True)
+    model = keras.models.load_model(result.model_dir / MODEL_FILE, safe_mode=True)
     readings = predict_texts(model, images, store.alphabet)
     assert result.val_cer == pytest.approx(score(texts, [r.text for r in readings]).cer)
     metrics = json.loads((result.report_dir / "metrics.json").read_text())
@@ -167,7 +167,7 @@ def test_width_bucketed_training_saves_the_trained_full_canvas_model(project: Pa
     configure_tensorflow(params.train.threads, params.seed)
     initial = build_crnn(params.train.ocr.model, (64, 16, 1),
                          ArrayStore(project.arrays).alphabet.num_classes)
-    saved = keras.models.load_model(result.model_dir / train_ocr.MODEL_FILE, safe_mode=True)
+    saved = keras.models.load_model(result.model_dir / MODEL_FILE, safe_mode=True)
     assert [w.shape for w in saved.get_weights()] == [w.shape for w in initial.get_weights()]
     assert any(not np.array_equal(a, b)
                for a, b in zip(saved.get_weights(), initial.get_weights(), strict=True))
@@ -198,7 +198,7 @@ def test_init_from_starts_the_fit_from_a_saved_recogniser(project: Paths, tmp_pa
     params = tiny_params(train__ocr__init_from=str(tmp_path / "start"),
                          train__ocr__learning_rate=1e-12)
     result = train_ocr.run(params, project, register=False)
-    saved = keras.models.load_model(result.model_dir / train_ocr.MODEL_FILE, safe_mode=True)
+    saved = keras.models.load_model(result.model_dir / MODEL_FILE, safe_mode=True)
     for mine, theirs in zip(saved.trainable_weights, source.trainable_weights, strict=True):
         np.testing.assert_allclose(np.asarray(mine), np.asarray(theirs), atol=1e-6)
     with pytest.raises(CrnnOcrError, match=r"train\.ocr\.init_from='nope': no model file"):
