@@ -55,8 +55,13 @@ class FitParams(Section):
         "(Keras global_clipnorm; None = no clipping): guards against the loss spikes of a high "
         "learning rate.",
     )
+    monitor: str = Field(
+        "val_loss",
+        description="The val metric that picks the best epoch (whose weights are kept) and "
+        "that early stopping and the plateau LR schedule watch; each model lists its choices.",
+    )
     early_stopping_patience: int = Field(
-        3, ge=1, description="Epochs without val_loss improvement before stopping."
+        3, ge=1, description="Epochs without improvement of `monitor` before stopping."
     )
     lr_plateau_patience: int = Field(
         2, ge=1, description="Epochs without improvement before the LR is reduced."
@@ -65,7 +70,7 @@ class FitParams(Section):
     min_learning_rate: float = Field(1e-6, ge=0, description="Lower bound of the LR schedule.")
     lr_schedule: Literal["plateau", "cosine"] = Field(
         "plateau",
-        description="plateau: ReduceLROnPlateau on val_loss; cosine: linear warm-up from "
+        description="plateau: ReduceLROnPlateau on `monitor`; cosine: linear warm-up from "
         "min_learning_rate, then cosine decay from learning_rate to min_learning_rate at the "
         "end of the last epoch (set `epochs` to what the time budget allows).",
     )
@@ -116,6 +121,10 @@ class FitParams(Section):
 class ClassifierParams(FitParams):
     """The handwritten/printed classifier: conv blocks (conv+BN+ReLU+pool) and a dense head."""
 
+    monitor: Literal["val_loss", "val_accuracy"] = Field(
+        "val_loss", description="Best-epoch metric: val_loss or val_accuracy."
+    )
+
     conv_filters: tuple[int, ...] = Field(
         (16, 32, 64), min_length=1, description="Filters of each conv block (one pool each)."
     )
@@ -150,6 +159,21 @@ class ClassifierParams(FitParams):
 
 class OcrParams(FitParams, OcrModelSettings):
     """The CRNN recogniser: shared fit settings + layers and decoding (``config/ocr.py``)."""
+
+    monitor: Literal["val_loss", "val_cer", "val_wer", "val_exact_match"] = Field(
+        "val_loss",
+        description="Best-epoch metric: val_loss (CTC) or the greedy-decoded val_cer, val_wer "
+        "or val_exact_match of the val_decode_lines lines. CTC loss can rise while CER still "
+        "falls (the model grows over-confident on the lines it gets wrong), so val_loss may keep "
+        "an earlier epoch than the one that reads best.",
+    )
+
+    @model_validator(mode="after")
+    def _text_monitor_needs_decoded_lines(self) -> OcrParams:
+        if self.monitor != "val_loss" and self.val_decode_lines == 0:
+            raise ValueError(f"monitor {self.monitor} is computed on val_decode_lines lines; "
+                             "set val_decode_lines above 0 or monitor val_loss")
+        return self
 
 
 class TrainParams(Section):

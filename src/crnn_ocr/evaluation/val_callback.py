@@ -1,4 +1,4 @@
-"""Per-epoch val CER/WER: greedy-decode a fixed val subset after every epoch, log to MLflow."""
+"""Per-epoch val CER/WER: greedy-decode a fixed val subset after every epoch."""
 
 from __future__ import annotations
 
@@ -35,10 +35,10 @@ def val_text_metrics(truths: Sequence[str], readings: Sequence[Any]) -> dict[str
 
 
 class ValTextMetrics(keras.callbacks.Callback):
-    """Adds ``val_cer``/``val_wer``/``val_exact_match`` to the history and to the MLflow run.
+    """Adds ``val_cer``/``val_wer``/``val_exact_match`` to each epoch's logs and history.
 
-    The fit routine's MLflow callback runs before the extra callbacks, so this one logs its
-    metrics itself (same run, ``step=epoch``).
+    The fit routine runs it before early stopping (which may monitor ``val_cer``) and before
+    its MLflow callback, which logs these metrics with the rest of the epoch's logs.
     """
 
     def __init__(
@@ -46,12 +46,11 @@ class ValTextMetrics(keras.callbacks.Callback):
         images: np.ndarray,
         truths: Sequence[str],
         alphabet: Alphabet,
-        run_id: str | None = None,
         batch_size: int = 64,
     ) -> None:
         super().__init__()
         self.images, self.truths, self.alphabet = images, list(truths), alphabet
-        self.run_id, self.batch_size = run_id, batch_size
+        self.batch_size = batch_size
         self.history: dict[str, list[float]] = {}
 
     def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
@@ -63,9 +62,5 @@ class ValTextMetrics(keras.callbacks.Callback):
             self.history.setdefault(key, []).append(float(value))
         if logs is not None:
             logs.update(metrics)
-        if self.run_id:
-            from crnn_ocr.tracking import mlflow_store
-
-            mlflow_store.log_metrics(self.run_id, metrics, step=epoch)
         log.info("epoch %d: val_cer %.4f, val_wer %.4f", epoch + 1, metrics["val_cer"],
                  metrics["val_wer"])

@@ -106,13 +106,13 @@ def run(params: Params, paths: Paths, register: bool = True) -> TrainOcrResult:
     run_name = f"ocr-{params.preset or 'custom'}"
     ckpt = checkpoint_dir(paths)
     with training_run(paths, params.train.experiment, ckpt, run_name, logged, tags) as session:
-        text_metrics.run_id = session.run_id
         statistics = ocr_data.dataset(store, "train", cfg.batch_size)  # fixed order, unaugmented
         fitted = fit_model(session, fitted_model, train, val, cfg, extra_callbacks=[text_metrics],
                            statistics_data=statistics)
         if fitted_model is not model:
             model.set_weights(fitted_model.get_weights())
-        history = {**fitted.history, **text_metrics.history}
+        # The fit's history has val_cer too, from every epoch of a resumed run as well.
+        history = {**text_metrics.history, **fitted.history}
         # The model now holds the best epoch's weights (by val_loss), not the last epoch's:
         # score what is saved rather than copying the last epoch's val metrics.
         readings = predict_texts(model, val_images, alphabet)

@@ -40,6 +40,8 @@ RUN_ID_FILE = "mlflow_run_id"
 BACKUP_DIR = "backup"
 DONE_FILE = "fit_done.json"
 FINAL_WEIGHTS = "final.weights.h5"
+MAXIMISED = frozenset({"val_accuracy", "val_exact_match"})
+"""Monitored metrics where higher is better (the rest: loss, CER, WER)."""
 
 
 @dataclass
@@ -162,7 +164,8 @@ def fit_model(
     is set (``callbacks.BatchNormStatistics``).
 
     ``EarlyStopping(restore_best_weights=True)`` and, for the ``plateau`` LR schedule,
-    ``ReduceLROnPlateau`` watch ``val_loss``; the ``cosine`` schedule follows the step counter
+    ``ReduceLROnPlateau`` watch ``cfg.monitor`` (``extra_callbacks`` run before them, so one
+    of them may add it to the epoch's logs); the ``cosine`` schedule follows the step counter
     and, with ``cfg.time_budget_minutes``, decays by the last epoch that fits the budget
     (``schedule.CosineLearningRate``, ``schedule.TimeBudget``).
     When an earlier call already finished the fit (killed while logging artifacts), the final
@@ -196,12 +199,14 @@ def fit_model(
         log.info("resuming run %s at epoch %d", session.run_id, initial_epoch)
         mlflow_store.set_tags(session.run_id, {f"{TAG_PREFIX}resumed_at_epoch": str(initial_epoch)})
 
+    mode = "max" if cfg.monitor in MAXIMISED else "min"
     early = keras.callbacks.EarlyStopping(
-        monitor="val_loss", patience=cfg.early_stopping_patience, restore_best_weights=True
+        monitor=cfg.monitor, mode=mode, patience=cfg.early_stopping_patience,
+        restore_best_weights=True,
     )
     plateau = keras.callbacks.ReduceLROnPlateau(
-        monitor="val_loss", factor=cfg.lr_plateau_factor, patience=cfg.lr_plateau_patience,
-        min_lr=cfg.min_learning_rate,
+        monitor=cfg.monitor, mode=mode, factor=cfg.lr_plateau_factor,
+        patience=cfg.lr_plateau_patience, min_lr=cfg.min_learning_rate,
     ) if cfg.lr_schedule == "plateau" else None
     state = FitState(folder, early, plateau, initial_epoch)
     budget = TimeBudget(cfg.time_budget_minutes) if cfg.time_budget_minutes else None
@@ -216,6 +221,7 @@ def fit_model(
     callbacks: list[keras.callbacks.Callback] = [
         *([ema] if ema else []),  # first: the average is what everything below sees
         *statistics,  # then: validation and everything after it see the new statistics
+        *extra_callbacks,  # before early stopping: they may add the monitored metric (val_cer)
         early,
         *([plateau] if plateau else []),
         state,
@@ -225,7 +231,6 @@ def fit_model(
         ),
         *([cosine] if cosine else []),  # after the backup restored the step counter
         MlflowMetrics(session.run_id),
-        *extra_callbacks,
         *([budget] if budget else []),  # its epoch time includes the callbacks' work above
         *([ema.restorer()] if ema else []),  # last: training goes on from the raw weights
     ]

@@ -123,6 +123,63 @@ def test_best_weights_restored_at_the_end(project, tiny_datasets) -> None:
     assert restored_val == pytest.approx(min(result.history["val_loss"]), rel=1e-3, abs=1e-4)
 
 
+class _Scripted(keras.callbacks.Callback):
+    """Sets ``logs[key]`` to a scripted value each epoch (as ValTextMetrics adds val_cer), and
+    records the trainable weights at each epoch's end."""
+
+    def __init__(self, key: str, values: list[float]) -> None:
+        super().__init__()
+        self.key, self.values = key, values
+        self.weights_at_end: list[list] = []
+
+    def on_epoch_end(self, epoch: int, logs=None) -> None:  # noqa: ANN001
+        logs[self.key] = self.values[epoch]
+        self.weights_at_end.append(
+            [keras.ops.convert_to_numpy(w) for w in self.model.trainable_weights])
+
+
+@pytest.mark.parametrize(
+    ("monitor", "values", "best"),
+    [
+        ("val_cer", [0.5, 0.1, 0.3], 1),
+        ("val_cer", [0.1, 0.5, 0.3], 0),
+        ("val_accuracy", [0.2, 0.5, 0.9], 2),  # higher is better
+        ("val_accuracy", [0.9, 0.2, 0.5], 0),
+    ],
+)
+def test_monitor_picks_the_kept_epoch(project, tiny_datasets, monitor, values, best) -> None:
+    """The weights kept are those of the best epoch by ``monitor``, whatever val_loss did."""
+    import numpy as np
+
+    train, val = tiny_datasets
+    cfg = FitParams(epochs=3, batch_size=16, early_stopping_patience=5, monitor=monitor)
+    script = _Scripted(monitor, values)
+    model = _model(CFG)
+    with training_run(project, "exp", project.models / "s", "run", {}, {}) as session:
+        result = fit_model(session, model, train, val, cfg, [script], verbose=0)
+    assert result.best_epoch == best
+    assert result.history[monitor] == values
+    for got, want in zip(model.trainable_weights, script.weights_at_end[best], strict=True):
+        np.testing.assert_array_equal(keras.ops.convert_to_numpy(got), want)
+    run = mlflow.MlflowClient().get_run(result.run_id)
+    assert run.data.tags["crnn_ocr.best_epoch"] == str(best)
+    assert run.data.metrics[monitor] == pytest.approx(values[-1])
+
+
+def test_each_model_lists_the_metrics_it_can_monitor() -> None:
+    from pydantic import ValidationError
+
+    from crnn_ocr.config.train import OcrParams
+
+    assert OcrParams(monitor="val_cer").monitor == "val_cer"
+    with pytest.raises(ValidationError, match="val_decode_lines"):
+        OcrParams(monitor="val_cer", val_decode_lines=0)
+    with pytest.raises(ValidationError, match="monitor"):
+        ClassifierParams(monitor="val_cer")
+    with pytest.raises(ValidationError, match="monitor"):
+        OcrParams(monitor="val_accuracy")
+
+
 def test_checkpoint_of_other_params_is_not_resumed(project, tiny_datasets) -> None:
     """Rerunning with changed params after a crash starts a new run; the same params resume."""
     train, val = tiny_datasets
