@@ -113,7 +113,7 @@ def run(params: Params, paths: Paths, register: bool = True) -> TrainOcrResult:
             model.set_weights(fitted_model.get_weights())
         # The fit's history has val_cer too, from every epoch of a resumed run as well.
         history = {**text_metrics.history, **fitted.history}
-        # The model now holds the best epoch's weights (by val_loss), not the last epoch's:
+        # The model now holds the best epoch's weights (by cfg.monitor), not the last epoch's:
         # score what is saved rather than copying the last epoch's val metrics.
         readings = predict_texts(model, val_images, alphabet)
         final = final_metrics(val_texts, readings, fitted.epochs_done, fitted.best_epoch)
