@@ -34,6 +34,18 @@ def test_negative_shift_drops_the_hairline_and_keeps_the_bar() -> None:
     assert (binarize(img, 60) == 0).sum() > (otsu == 0).sum()  # > 0 thickens
 
 
+def test_a_shift_that_would_blank_the_line_is_not_applied() -> None:
+    """Pale ink that a -100 shift would wipe out keeps Otsu's strokes instead."""
+    img = np.full((40, 120), 255, np.uint8)
+    img[10:30, 10:40] = 140  # pale print: Otsu's threshold lies between 140 and 255
+    otsu = binarize(img)
+    assert (otsu == 0).sum() == 20 * 30
+    np.testing.assert_array_equal(binarize(img, -100), otsu)
+    # A milder shift that keeps the bar is applied (on the blurred stroke image it thins).
+    stroke = _stroke_image()
+    assert 0 < (binarize(stroke, -30) == 0).sum() < (binarize(stroke) == 0).sum()
+
+
 def test_shift_range_must_be_ordered() -> None:
     with pytest.raises(ValidationError, match="binarize_shift"):
         DegradeParams(binarize_shift=(10, -10))
@@ -58,6 +70,6 @@ def test_zero_range_keeps_the_dataset_bytes_and_a_range_changes_binarized_lines(
                        progress=False)
         return _digest(tmp_path / name)
 
-    default = render("default", (0, 0))
-    assert render("again", (0, 0)) == default
-    assert render("shifted", (-60, -40)) != default
+    unshifted = render("unshifted", (0, 0))
+    assert render("again", (0, 0)) == unshifted
+    assert render("shifted", (-60, -40)) != unshifted

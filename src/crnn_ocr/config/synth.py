@@ -107,10 +107,10 @@ class DegradeParams(Section):
     paper_gray: IntRange = Field((170, 255), description="Paper brightness.")
     texture: Range = Field((0.0, 18.0), description="Paper texture amplitude (0-255 scale).")
     binarize_fraction: float = Field(
-        0.05, ge=0, le=1, description="Share of printed lines thresholded to pure black/white."
+        0.3, ge=0, le=1, description="Share of printed lines thresholded to pure black/white."
     )
     binarize_shift: IntRange = Field(
-        (0, 0),
+        (-60, 10),
         description="Added to Otsu's threshold of a binarized line, drawn per line: below 0 "
         "keeps only the darkest ink, so hairlines break as in some binarized scans; above 0 "
         "thickens strokes. (0, 0) draws nothing, so older datasets keep their bytes.",

@@ -103,11 +103,20 @@ def scan_artefacts(img: np.ndarray, rng: np.random.Generator, p: DegradeParams,
     return np.clip(img, 0, 255).astype(np.uint8)
 
 
+MIN_INK_KEPT = 0.25
+"""A shifted threshold that keeps less of Otsu's ink than this is not applied: the line would
+be nearly blank under its text (about 1 in 30 lines at a shift of -60 with pale ink)."""
+
+
 def binarize(img: np.ndarray, shift: int = 0) -> np.ndarray:
     """Black/white at Otsu's threshold plus ``shift``, like binarized scans (OCRopus-style
-    lines); a negative shift drops the grey edges of thin strokes, so hairlines break."""
+    lines); a negative shift drops the grey edges of thin strokes, so hairlines break, unless
+    it would keep less than :data:`MIN_INK_KEPT` of Otsu's ink (then Otsu's threshold is used)."""
     gray = img if img.ndim == 2 else cv2.cvtColor(img, cv2.COLOR_RGB2GRAY)
     otsu, bw = cv2.threshold(gray, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
     if shift:
-        _, bw = cv2.threshold(gray, float(np.clip(otsu + shift, 1, 254)), 255, cv2.THRESH_BINARY)
+        _, shifted = cv2.threshold(gray, float(np.clip(otsu + shift, 1, 254)), 255,
+                                   cv2.THRESH_BINARY)
+        if np.count_nonzero(shifted == 0) >= MIN_INK_KEPT * np.count_nonzero(bw == 0):
+            bw = shifted
     return bw
