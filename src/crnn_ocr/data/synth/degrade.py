@@ -105,7 +105,7 @@ def scan_artefacts(img: np.ndarray, rng: np.random.Generator, p: DegradeParams,
 
 MIN_INK_KEPT = 0.25
 """A shifted threshold that keeps less of Otsu's ink than this is not applied: the line would
-be nearly blank under its text (about 1 in 30 lines at a shift of -60 with pale ink)."""
+be nearly blank under its text (1 in 30 binarized lines at ``binarize_shift`` [-60, 10])."""
 
 
 def binarize(img: np.ndarray, shift: int = 0) -> np.ndarray:
