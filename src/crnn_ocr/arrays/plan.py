@@ -49,6 +49,7 @@ def plan_shards(
                 "classes": [int(classes[r]) for r in rows],
                 "target_size": list(preprocess.target_size), "block_size": preprocess.block_size,
                 "c": preprocess.c, "pad_after_threshold": preprocess.pad_after_threshold,
+                "ink_fill": preprocess.ink_fill,
                 "alphabet": "".join(alphabet.chars),
                 "max_label_len": max_label_len,
             }

@@ -22,6 +22,14 @@ class PreprocessParams(Section):
         description="Threshold the scaled line, then pad (no ink bars along the padding); "
         "false = the reference order (pad with white, then threshold).",
     )
+    ink_fill: float | None = Field(
+        None,
+        gt=0,
+        le=1,
+        description="Reframe each line before scaling: crop the blank rows above and below the "
+        "ink and pad with paper so that the ink spans this share of the height (training and "
+        "inference alike; core.reframe). null = keep the line's own margins (the reference).",
+    )
     shard_size: int = Field(4096, gt=0, description="Images per array shard.")
     workers: int = Field(0, ge=0, description="Worker processes; 0 = one per CPU core.")
     dask_address: str | None = Field(

@@ -19,7 +19,8 @@ THRESHOLD_C = 10.0
 WHITE = 255
 
 
-def _as_gray(image: np.ndarray) -> np.ndarray:
+def as_gray(image: np.ndarray) -> np.ndarray:
+    """``image`` as one uint8-compatible channel: BGR(A) converted, a single channel squeezed."""
     if image.ndim == 3 and image.shape[2] == 4:
         return cv2.cvtColor(image, cv2.COLOR_BGRA2GRAY)
     if image.ndim == 3 and image.shape[2] == 3:
@@ -43,7 +44,7 @@ def resize_image(image: np.ndarray, target_size: tuple[int, int] = TARGET_SIZE) 
 
 def _scale_to_fit(image: np.ndarray, target_size: tuple[int, int]) -> np.ndarray:
     """Grayscale ``image`` scaled to fit ``target_size`` (height, width), aspect ratio kept."""
-    gray = _as_gray(np.asarray(image))
+    gray = as_gray(np.asarray(image))
     if gray.dtype != np.uint8:
         gray = np.clip(gray, 0, 255).astype(np.uint8)
     h, w = gray.shape
@@ -77,7 +78,7 @@ def threshold_image(
 ) -> np.ndarray:
     """Adaptive mean-C threshold, binary inverted: ink becomes 255, paper becomes 0."""
     return cv2.adaptiveThreshold(
-        _as_gray(image), 255, cv2.ADAPTIVE_THRESH_MEAN_C, cv2.THRESH_BINARY_INV, block_size, c
+        as_gray(image), 255, cv2.ADAPTIVE_THRESH_MEAN_C, cv2.THRESH_BINARY_INV, block_size, c
     )
 
 

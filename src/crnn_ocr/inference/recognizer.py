@@ -250,13 +250,15 @@ class Recognizer:
         image = load()
         settings = self.preprocess
         try:
-            flat = settings.apply(image)
+            image = settings.frame(image)  # once per line: its pieces keep the line's framing
+            flat = settings.apply(image, frame=False)
             pieces = line_pieces.split_line(image, self.piece_aspect, settings.block_size,
                                             settings.c)
             if len(pieces) == 1:
                 rotated = [rotate_image(flat)]
             else:
-                rotated = [settings.apply(image[:, p.start : p.stop], ocr=True) for p in pieces]
+                rotated = [settings.apply(image[:, p.start : p.stop], ocr=True, frame=False)
+                           for p in pieces]
             widths = [
                 read_widths.bucket(
                     scaled_size((image.shape[0], p.stop - p.start), settings.target_size)[1],

@@ -75,7 +75,7 @@ def preprocess_differences(client: Any, run_id: str, params: Params) -> list[str
     logged = client.get_run(run_id).data.params
     defaults = flatten(PreprocessParams().model_dump(mode="json"), "preprocess")
     now = flatten(params.preprocess.model_dump(mode="json"), "preprocess")
-    shape = ("height", "width", "block_size", "c", "pad_after_threshold")
+    shape = ("height", "width", "block_size", "c", "pad_after_threshold", "ink_fill")
     out = []
     for key in (f"preprocess.{k}" for k in shape):
         trained = logged.get(key, str(defaults[key]))

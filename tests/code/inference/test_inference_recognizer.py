@@ -117,3 +117,29 @@ def test_long_lines_are_read_in_pieces(tiny_bundle: Path, png_line) -> None:
     assert read_short.confidence == pytest.approx(alone[4].confidence, abs=1e-5)
     with pytest.raises(CrnnOcrError, match="piece aspect must be >= 1"):
         Recognizer.load(tiny_bundle, piece_aspect=0.5)
+
+
+def test_ink_fill_reads_a_line_the_same_whatever_its_margins(
+    tiny_bundle: Path, tmp_path: Path, png_line
+) -> None:
+    import cv2
+
+    framed_bundle = tmp_path / "framed"
+    shutil.copytree(tiny_bundle, framed_bundle)
+    settings = json.loads((framed_bundle / "preprocess.json").read_text(encoding="utf-8"))
+    (framed_bundle / "preprocess.json").write_text(json.dumps({**settings, "ink_fill": 0.7}),
+                                                   encoding="utf-8")
+    lines = [np.asarray(cv2.imdecode(np.frombuffer(png_line(5, width=w), np.uint8),
+                                     cv2.IMREAD_GRAYSCALE))
+             for w in (120, 720)]  # one short line, one read in pieces
+    loose = [np.pad(line, ((14, 3), (0, 0)), constant_values=235) for line in lines]
+    framed = Recognizer.load(framed_bundle)
+    assert framed.preprocess.ink_fill == 0.7
+    for tight_read, loose_read in zip(framed.predict(lines), framed.predict(loose), strict=True):
+        assert loose_read.text == tight_read.text
+        assert loose_read.confidence == pytest.approx(tight_read.confidence, abs=1e-6)
+        assert loose_read.class_prob == pytest.approx(tight_read.class_prob, abs=1e-6)
+    as_cropped = Recognizer.load(tiny_bundle)
+    tight_read, loose_read = as_cropped.predict([lines[0], loose[0]])
+    assert (loose_read.confidence, loose_read.class_prob) != pytest.approx(
+        (tight_read.confidence, tight_read.class_prob), abs=1e-6), "margins matter without it"

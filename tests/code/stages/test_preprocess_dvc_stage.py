@@ -43,7 +43,8 @@ def test_dvc_repro_preprocess_tracks_its_params_only(tmp_path: Path, write_valid
     params: dict[str, Any] = {
         "preset": "tiny", "presets": {"tiny": {"preprocess": {"height": 12}}}, "seed": 3,
         "preprocess": {"height": 128, "width": 40, "shard_size": 4, "workers": 1,
-                       "block_size": 21, "c": 10, "alphabet": "train", "extra_chars": ""}}
+                       "block_size": 21, "c": 10, "pad_after_threshold": True, "ink_fill": None,
+                       "alphabet": "train", "extra_chars": ""}}
     (repo / "params.yaml").write_text(yaml.safe_dump(params, allow_unicode=True), "utf-8")
     _run(repo, "git", "init", "-q")
     _run(repo, "dvc", "init", "-q")
@@ -62,3 +63,9 @@ def test_dvc_repro_preprocess_tracks_its_params_only(tmp_path: Path, write_valid
     assert "Running stage 'preprocess'" in _run(repo, "dvc", "repro", "preprocess")
     index = json.loads((repo / "data/arrays/index.json").read_text(encoding="utf-8"))
     assert index["params"]["c"] == 5.0
+
+    params["preprocess"]["ink_fill"] = 0.7  # so is the framing of the lines
+    (repo / "params.yaml").write_text(yaml.safe_dump(params, allow_unicode=True), "utf-8")
+    assert "Running stage 'preprocess'" in _run(repo, "dvc", "repro", "preprocess")
+    index = json.loads((repo / "data/arrays/index.json").read_text(encoding="utf-8"))
+    assert index["params"]["ink_fill"] == 0.7
