@@ -111,8 +111,9 @@ def run(params: Params, paths: Paths, register: bool = True) -> TrainOcrResult:
                            statistics_data=statistics)
         if fitted_model is not model:
             model.set_weights(fitted_model.get_weights())
-        # The fit's history has val_cer too, from every epoch of a resumed run as well.
-        history = {**text_metrics.history, **fitted.history}
+        # The fit's history has val_cer too (the callback writes it into each epoch's logs),
+        # from every epoch of a resumed run as well.
+        history = fitted.history
         # The model now holds the best epoch's weights (by cfg.monitor), not the last epoch's:
         # score what is saved rather than copying the last epoch's val metrics.
         readings = predict_texts(model, val_images, alphabet)
