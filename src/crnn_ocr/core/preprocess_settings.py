@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 
 from crnn_ocr.core.preprocessing import preprocess_image
-from crnn_ocr.core.reframe import reframe_rows
+from crnn_ocr.core.reframe import check_ink_fill, reframe_rows
 from crnn_ocr.errors import CrnnOcrError
 
 
@@ -73,9 +73,4 @@ class PreprocessSettings:
 
 def _fill(value: Any) -> float | None:
     """``ink_fill`` as a float in (0, 1], or None (no reframing)."""
-    if value is None:
-        return None
-    fill = float(value)
-    if not 0 < fill <= 1:
-        raise ValueError(f"ink_fill must be in (0, 1], got {value}")
-    return fill
+    return None if value is None else check_ink_fill(value)

@@ -46,12 +46,19 @@ def paper_colour(image: np.ndarray) -> list[float]:
     return [float(v) for v in np.median(pixels, axis=0)]
 
 
+def check_ink_fill(ink_fill: float) -> float:
+    """``ink_fill`` as a float, or ValueError when it is not in (0, 1]."""
+    fill = float(ink_fill)
+    if not 0 < fill <= 1:
+        raise ValueError(f"ink_fill must be in (0, 1], got {ink_fill}")
+    return fill
+
+
 def reframe_rows(image: np.ndarray, ink_fill: float) -> np.ndarray:
     """``image`` cropped to its inked rows and padded with paper above and below so that the
     ink spans ``ink_fill`` (0 < ink_fill <= 1) of the height. Columns are left as they are;
     a line without ink is returned unchanged. Reframing a reframed line changes nothing."""
-    if not 0 < ink_fill <= 1:
-        raise ValueError(f"ink_fill must be in (0, 1], got {ink_fill}")
+    ink_fill = check_ink_fill(ink_fill)
     image = np.asarray(image)
     if image.ndim not in (2, 3) or 0 in image.shape[:2]:
         return image
