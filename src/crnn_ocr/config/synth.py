@@ -47,6 +47,12 @@ class TextParams(Section):
         "і before vowels, ѣ in common roots; crnn_ocr.data.synth.pre_reform), for historical "
         "documents; needs validation.charset: pre_reform.",
     )
+    period_fonts: Literal["pre_reform_lines", "all_lines"] = Field(
+        "pre_reform_lines",
+        description="What the period typefaces (fonts.csv orthography pre_reform) draw when "
+        "pre_reform_fraction > 0: only the respelt lines, or every line (books of the 1920s kept "
+        "the old typefaces with the new spelling).",
+    )
 
     @field_validator("mix")
     @classmethod
@@ -72,7 +78,19 @@ class RenderParams(Section):
         "baseline sd 3.5% of the size, spacing -6..+4%).",
     )
 
-    @field_validator("font_size", "padding", "stroke", "jpeg_quality", "glyph_jitter")
+    letter_spacing_fraction: float = Field(
+        0.0, ge=0, le=1,
+        description="Printed lines only: share drawn letter by letter with extra spacing "
+        "(tracking, or letter-spaced emphasis as in older print); 0 = none, same bytes.",
+    )
+    letter_spacing: Range = Field(
+        (0.05, 0.5),
+        description="Extra room after every character of those lines, as a share of the font "
+        "size, drawn per line.",
+    )
+
+    @field_validator("font_size", "padding", "stroke", "jpeg_quality", "glyph_jitter",
+                     "letter_spacing")
     @classmethod
     def _ordered(cls, value: IntRange) -> IntRange:
         return _check_range(value)  # type: ignore[return-value]
@@ -82,6 +100,13 @@ class RenderParams(Section):
     def _jitter_bounds(cls, value: Range) -> Range:
         if not 0 <= value[0] <= value[1] <= 3:
             raise ValueError("glyph jitter must lie within [0, 3]")
+        return value
+
+    @field_validator("letter_spacing")
+    @classmethod
+    def _spacing_bounds(cls, value: Range) -> Range:
+        if not 0 <= value[0] <= value[1] <= 2:
+            raise ValueError("letter spacing must lie within [0, 2] (share of the font size)")
         return value
 
     @field_validator("font_size")

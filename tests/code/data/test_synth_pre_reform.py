@@ -55,7 +55,7 @@ def test_pre_reform_lines_are_the_modern_lines_respelt() -> None:
     assert hard_signs > 300  # most lines end a word in a consonant
 
 
-def test_pre_reform_only_fonts_draw_only_pre_reform_lines(tmp_path) -> None:
+def test_period_fonts_draw_pre_reform_lines_or_all_lines_when_asked(tmp_path) -> None:
     fonts = font_dir(tmp_path / "fonts", [(PRINTED, "PT Sans", "printed"),
                                           (HANDWRITTEN, "Caveat", "handwritten")])
     period = FONTS / "old-standard-tt" / "OldStandardTT_400Regular.ttf"
@@ -70,15 +70,18 @@ def test_pre_reform_only_fonts_draw_only_pre_reform_lines(tmp_path) -> None:
     assert {f.family for f in registry.candidates("домъ", 0, pre_reform=True)} == {
         "PT Sans", "Old Standard TT"}
 
-    def fonts_used(fraction: float, out: str) -> set[str]:
+    def fonts_used(fraction: float, out: str, period: str = "pre_reform_lines") -> set[str]:
         params = SynthParams(size=40, seed=3, workers=1, handwritten_fraction=0.0,
-                             text=TextParams(pre_reform_fraction=fraction))
+                             text=TextParams(pre_reform_fraction=fraction, period_fonts=period))
         render_dataset(params, tmp_path / out, fonts, workers=1, progress=False)
         rows = read_labels(tmp_path / out)
         return set(rows["font"])
 
     assert fonts_used(0.0, "modern") == {"PTSans_400Regular"}
     assert "OldStandardTT_400Regular" in fonts_used(1.0, "old")
+    # Almost every line modern: the period face draws them only when asked to draw all lines.
+    assert fonts_used(1e-6, "rare") == {"PTSans_400Regular"}
+    assert "OldStandardTT_400Regular" in fonts_used(1e-6, "rare_all", "all_lines")
 
 
 def test_unknown_orthography_names_the_row(tmp_path) -> None:

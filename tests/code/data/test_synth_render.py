@@ -13,7 +13,7 @@ from crnn_ocr.config.synth import SynthParams
 from crnn_ocr.core.codec import MODERN_RUSSIAN
 from crnn_ocr.data.manifest import read_labels
 from crnn_ocr.data.synth import FontRegistry, encode, render_line, render_texts
-from crnn_ocr.data.synth.render import draw_jittered_mask, draw_mask
+from crnn_ocr.data.synth.render import draw_jittered_mask, draw_mask, draw_spaced_mask
 
 
 def test_render_line_draws_dark_ink_on_light_paper() -> None:
@@ -98,3 +98,36 @@ def test_glyph_jitter_leaves_printed_lines_byte_identical() -> None:
 def test_glyph_jitter_bounds_are_checked() -> None:
     with pytest.raises(ValueError, match="glyph_jitter"):
         SynthParams.model_validate({"render": {"glyph_jitter": [-0.5, 1.0]}})
+
+
+def test_letter_spacing_widens_printed_lines_by_the_room_it_adds() -> None:
+    registry = FontRegistry.load(FONTS, MODERN_RUSSIAN)
+    font = next(f for f in registry.fonts if f.path.name == "PTSans_400Regular.ttf")
+    text = "разрядка"
+    plain, spaced = draw_mask(text, font, 40, 0), draw_spaced_mask(text, font, 40, 0, 0.5)
+    assert plain.shape[0] == spaced.shape[0]
+    added = spaced.shape[1] - plain.shape[1]
+    assert abs(added - 0.5 * 40 * (len(text) - 1)) <= 4  # kerning and rounding: a few px
+    count = lambda m: cv2.connectedComponents((m > 128).astype(np.uint8))[0]  # noqa: E731
+    assert count(spaced) - 1 == len(text)  # every letter stands apart
+
+
+def test_letter_spacing_touches_only_printed_lines_and_only_when_asked() -> None:
+    registry = FontRegistry.load(FONTS, MODERN_RUSSIAN)
+    printed = next(f for f in registry.fonts if f.cls == 0)
+    handwritten = next(f for f in registry.fonts if f.cls == 1)
+    on = SynthParams.model_validate({"render": {"letter_spacing_fraction": 1.0,
+                                                "letter_spacing": [0.4, 0.4]}})
+    zero = SynthParams.model_validate({"render": {"letter_spacing_fraction": 0.0,
+                                                  "letter_spacing": [0.4, 0.4]}})
+    draw = lambda font, params: render_line(  # noqa: E731
+        "Съешь ещё этих булок", font, font.cls, np.random.default_rng(5), params).image
+    assert np.array_equal(draw(printed, zero), draw(printed, SynthParams()))  # no draw at 0
+    assert np.array_equal(draw(handwritten, on), draw(handwritten, SynthParams()))
+    assert draw(printed, on).shape[1] > 1.3 * draw(printed, SynthParams()).shape[1]
+
+
+@pytest.mark.parametrize("bounds", [[-0.1, 0.3], [0.5, 0.2], [0.1, 2.5]])
+def test_letter_spacing_bounds_are_checked(bounds: list[float]) -> None:
+    with pytest.raises(ValueError, match="letter_spacing"):
+        SynthParams.model_validate({"render": {"letter_spacing": bounds}})

@@ -129,7 +129,8 @@ class FontRegistry:
 
     def candidates(self, text: str, cls: int, pre_reform: bool = False) -> list[FontSpec]:
         """Fonts of class ``cls`` that cover every character of ``text`` (``pre_reform``: the
-        line is in old spelling, so ``orthography: pre_reform`` fonts may draw it too)."""
+        line is in old spelling, or the dataset lets period typefaces draw every line, so
+        ``orthography: pre_reform`` fonts may draw it too)."""
         needed = set(text)
         return [
             f for f in self.by_class[cls]

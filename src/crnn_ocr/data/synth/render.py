@@ -90,6 +90,32 @@ def draw_jittered_mask(text: str, font: FontSpec, size: int, stroke: int,
         x += glyph_font.getlength(ch) * (1 + amount * rng.uniform(-0.06, 0.04))
     if not pieces:  # only spaces: fall back to the font's own (empty) rendering
         return draw_mask(text, font, size, stroke)
+    return _margin_and_stroke(_compose(pieces), size, stroke)
+
+
+def draw_spaced_mask(text: str, font: FontSpec, size: int, stroke: int, spacing: float
+                     ) -> np.ndarray:
+    """Like ``draw_mask`` with ``spacing`` x ``size`` px of extra room after every character
+    (tracking, or the letter-spaced emphasis of older Russian print, "р а з р я д к а"): the
+    label keeps its spelling, so the model learns that wide gaps between letters are no spaces.
+    """
+    _check_covers(text, font)
+    glyph_font = _font(str(font.path), size)
+    pieces: list[tuple[np.ndarray, int, int]] = []
+    x = 0.0
+    for ch in text:
+        if not ch.isspace():
+            core, (dx, dy) = glyph_font.getmask2(ch, mode="L", anchor="ls")
+            if core.size[0] and core.size[1]:
+                pieces.append((np.asarray(Image.Image()._new(core)), round(x + dx), dy))
+        x += glyph_font.getlength(ch) + spacing * size
+    if not pieces:
+        return draw_mask(text, font, size, stroke)
+    return _margin_and_stroke(_compose(pieces), size, stroke)
+
+
+def _compose(pieces: list[tuple[np.ndarray, int, int]]) -> np.ndarray:
+    """Glyph masks placed at their (x, y) offsets on one canvas just large enough."""
     left = min(px for _, px, _ in pieces)
     top = min(py for _, _, py in pieces)
     width = max(px + m.shape[1] for m, px, _ in pieces) - left
@@ -98,7 +124,7 @@ def draw_jittered_mask(text: str, font: FontSpec, size: int, stroke: int,
     for m, px, py in pieces:
         region = mask[py - top : py - top + m.shape[0], px - left : px - left + m.shape[1]]
         np.maximum(region, m, out=region)
-    return _margin_and_stroke(mask, size, stroke)
+    return mask
 
 
 def _crop_pad(mask: np.ndarray, rng: np.random.Generator, padding: tuple[int, int]
@@ -112,6 +138,15 @@ def _crop_pad(mask: np.ndarray, rng: np.random.Generator, padding: tuple[int, in
     return cv2.copyMakeBorder(mask, top, bottom, left, right, cv2.BORDER_CONSTANT, value=0)
 
 
+def _letter_spacing(rng: np.random.Generator, fraction: float, bounds: tuple[float, float]
+                    ) -> float:
+    """Extra spacing (share of the font size) for a printed line; no draw when ``fraction`` is 0,
+    so datasets made before the option keep their bytes."""
+    if fraction <= 0 or rng.random() >= fraction:
+        return 0.0
+    return float(rng.uniform(*bounds)) if bounds[1] > bounds[0] else float(bounds[0])
+
+
 def render_line(text: str, font: FontSpec, cls: int, rng: np.random.Generator,
                 params: SynthParams) -> RenderedLine:
     """Draw ``text`` in ``font`` and degrade it like a scan or photo of class ``cls``."""
@@ -123,8 +158,12 @@ def render_line(text: str, font: FontSpec, cls: int, rng: np.random.Generator,
     if stroke < 0 and nominal < THIN_MIN_SIZE:  # by x-height: script fonts' large em sizes
         stroke = 0                               # hide hairlines that thinning would erase
     jitter = rng.uniform(*r.glyph_jitter) if handwritten and r.glyph_jitter[1] > 0 else 0.0
+    spacing = (_letter_spacing(rng, r.letter_spacing_fraction, r.letter_spacing)
+                if not handwritten else 0.0)
     if jitter > 0:
         mask = draw_jittered_mask(text, font, size, stroke, rng, jitter)
+    elif spacing > 0:
+        mask = draw_spaced_mask(text, font, size, stroke, spacing)
     else:
         mask = draw_mask(text, font, size, stroke)
     mask = degrade.warp(mask, rng, d, handwritten)

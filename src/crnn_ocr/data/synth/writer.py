@@ -65,13 +65,16 @@ class LineMaker:
         self.registry = registry
         self.texts = TextGenerator(params.text, registry.charset)
         self.digits = max(6, len(str(params.size)))
+        text = params.text
+        self.period_everywhere = text.pre_reform_fraction > 0 and text.period_fonts == "all_lines"
 
     def make(self, index: int) -> tuple[Row, bytes]:
         rng = np.random.default_rng([self.params.seed, index])
         cls = int(rng.random() < self.params.handwritten_fraction)
         for _ in range(TEXT_ATTEMPTS):
             text, pre_reform = self.texts.spelling(self.texts.generate(rng), rng)
-            font = self.registry.choose(text, cls, rng, pre_reform=pre_reform)
+            font = self.registry.choose(text, cls, rng,
+                                        pre_reform=pre_reform or self.period_everywhere)
             if font is not None:
                 break
         else:
