@@ -51,6 +51,13 @@ class InferenceParams(Section):
     )
     decoding: Literal["greedy", "beam_search"] = Field("greedy", description="CTC decoding.")
     beam_width: int = Field(10, gt=0, description="Beams when decoding=beam_search.")
+    lexicon: Literal["none", "russian"] = Field(
+        "none",
+        description="Dictionary correction of each read line: russian = a word the Russian "
+        "dictionary (pymorphy3, pre-reform spellings included) does not know becomes the one "
+        "known word one edit away, if there is exactly one (crnn_ocr.inference.lexicon); "
+        "none = the recogniser's text as it is.",
+    )
     backend: Literal["auto", "litert", "keras"] = Field(
         "auto",
         description="Model runtime: litert (LiteRT copies of the models, LSTMs unrolled, cached "

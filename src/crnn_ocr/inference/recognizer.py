@@ -38,6 +38,7 @@ from crnn_ocr.inference.images import (
     decode_image,
     read_image,
 )
+from crnn_ocr.inference.lexicon import LexiconName, load_lexicon
 from crnn_ocr.models.classifier import CLASS_NAMES
 
 if TYPE_CHECKING:
@@ -108,6 +109,7 @@ class Recognizer:
         piece_aspect: float | None = _DEFAULTS.piece_aspect,
         quantize: Quantize = _DEFAULTS.quantize,
         width_step: int | None = _DEFAULTS.width_step,
+        lexicon: LexiconName = _DEFAULTS.lexicon,
     ) -> None:
         if batch_size <= 0:
             raise CrnnOcrError(f"batch size must be > 0, got {batch_size}")
@@ -123,6 +125,7 @@ class Recognizer:
         self.max_bytes = max_bytes
         self.decoding = decoding
         self.beam_width = beam_width
+        self.lexicon = load_lexicon(lexicon, "".join(alphabet.chars))  # None: no correction
         self.piece_aspect = piece_aspect  # read lines wider than this many heights in pieces
         self._check_shapes()
         read_widths.check_step(recognizer, width_step)
@@ -308,7 +311,8 @@ class Recognizer:
         at = 0
         for line in lines:  # a line is as sure as its least sure piece
             n = len(line.pieces)
-            texts.append(line_pieces.join_texts(line.pieces, piece_texts[at : at + n]))
+            text = line_pieces.join_texts(line.pieces, piece_texts[at : at + n])
+            texts.append(self.lexicon.correct(text) if self.lexicon else text)
             confidences.append(min(piece_confidences[at : at + n]))
             at += n
         return [

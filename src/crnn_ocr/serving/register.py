@@ -29,7 +29,8 @@ PACKAGE_DIR = Path(__file__).resolve().parents[1]
 log = logging.getLogger(__name__)
 RUNTIME_PACKAGES = (
     "mlflow", "tensorflow-cpu", "keras", "numpy", "pandas", "opencv-python-headless", "pillow",
-    "pydantic", "pyyaml", "rapidfuzz", "ai-edge-litert",
+    "pydantic", "pyyaml", "rapidfuzz", "ai-edge-litert", "pymorphy3", "pymorphy3-dicts-ru",
+    "dawg2-python",
 )
 
 

@@ -1,0 +1,86 @@
+"""Dictionary correction of recognised lines (``inference.lexicon``).
+
+A word the dictionary does not know is replaced by the one known word one edit away (a letter
+changed, dropped or added), when there is exactly one: the recogniser's typical slips
+(``ирошлым`` for ``прошлым``) have a single repair, while names and other words outside the
+dictionary have none or several and are left alone. The dictionary is OpenCorpora's, through
+pymorphy3 (~5 million word forms, every inflection). Pre-reform spellings count as known when
+their modern form is (``вѣтвь`` as ``ветвь``, ``домъ`` as ``дом``), so old print is not "repaired"
+into new spelling. Tesseract reads with a dictionary too; this gives our recogniser the same.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from functools import lru_cache
+from typing import Any, Literal
+
+LexiconName = Literal["none", "russian"]
+
+CYRILLIC_WORD = re.compile(r"[А-Яа-яЁёѢѣІіѲѳѴѵ]+")
+MIN_LENGTH = 3
+"""Shorter words are left alone: one edit away from too many others."""
+_TO_MODERN = str.maketrans("ѣіѳѵ", "еифи")
+_VOWELS_AND_SIGNS = set("аеёиоуыэюяйьъ")
+
+
+def modern_form(word: str) -> str:
+    """``word`` (lower case) in modern spelling, for lookup: ѣ->е, і->и, ѳ->ф, ѵ->и, and no
+    hard sign after a word-final consonant (the only place the old spelling put one)."""
+    word = word.translate(_TO_MODERN)
+    if len(word) > 1 and word[-1] == "ъ" and word[-2] not in _VOWELS_AND_SIGNS:
+        return word[:-1]
+    return word
+
+
+class Lexicon:
+    """Known-word lookup and one-edit repair over the lower-case letters the model can write."""
+
+    def __init__(self, letters: str) -> None:
+        import pymorphy3
+
+        self._analyzer: Any = pymorphy3.MorphAnalyzer()
+        self.letters = "".join(sorted({c for c in letters if CYRILLIC_WORD.fullmatch(c)}))
+        self._lock = threading.Lock()  # decode threads may share one Recognizer
+        self._known = lru_cache(maxsize=200_000)(self._lookup)
+
+    def _lookup(self, lower: str) -> bool:
+        with self._lock:
+            return bool(self._analyzer.word_is_known(modern_form(lower)))
+
+    def known(self, word: str) -> bool:
+        return self._known(word.lower())
+
+    def correct_word(self, word: str) -> str:
+        """``word``, or its single known neighbour one edit away, in ``word``'s case pattern."""
+        if len(word) < MIN_LENGTH or self.known(word):
+            return word
+        lower = word.lower()
+        found = {c for c in self._edits(lower) if len(c) >= MIN_LENGTH - 1 and self.known(c)}
+        if len(found) != 1:
+            return word
+        (repair,) = found
+        if word.isupper():
+            return repair.upper()
+        return repair[0].upper() + repair[1:] if word[0].isupper() else repair
+
+    def correct(self, text: str) -> str:
+        """``text`` with each Cyrillic word passed through ``correct_word``."""
+        return CYRILLIC_WORD.sub(lambda match: self.correct_word(match.group(0)), text)
+
+    def _edits(self, word: str) -> set[str]:
+        letters = self.letters
+        cuts = [(word[:i], word[i:]) for i in range(len(word) + 1)]
+        dropped = {a + b[1:] for a, b in cuts if b}
+        changed = {a + c + b[1:] for a, b in cuts if b for c in letters if c != b[0]}
+        added = {a + c + b for a, b in cuts for c in letters}
+        return dropped | changed | added
+
+
+def load_lexicon(name: LexiconName, alphabet: str) -> Lexicon | None:
+    """The lexicon ``inference.lexicon`` names (None for ``none``), over the lower-case
+    letters of ``alphabet``."""
+    if name == "none":
+        return None
+    return Lexicon("".join(c for c in alphabet if c.islower()))
