@@ -37,7 +37,7 @@ class InferenceParams(Section):
         20_000_000, gt=0, description="Refuse encoded images larger than this many bytes."
     )
     piece_aspect: float | None = Field(
-        14.0, ge=1,
+        32.0, ge=1,
         description="Read lines wider than this many heights in pieces cut at blank columns, so "
         "each piece fills the canvas height instead of the whole line being squeezed into it "
         "(crnn_ocr.inference.pieces); null = always the whole line.",

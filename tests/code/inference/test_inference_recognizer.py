@@ -96,9 +96,10 @@ def test_long_lines_are_read_in_pieces(tiny_bundle: Path, png_line) -> None:
 
     from crnn_ocr.inference.pieces import join_texts, split_line
 
-    # 30 heights wide: three pieces at the default piece_aspect of 14
+    # 30 heights wide: three pieces at a piece_aspect of 14 (one at the default 32)
     line = cv2.imdecode(np.frombuffer(png_line(7, width=720), np.uint8), cv2.IMREAD_GRAYSCALE)
-    rec = Recognizer.load(tiny_bundle, batch_size=2)  # 3 pieces + 1 short line > one batch
+    rec = Recognizer.load(tiny_bundle, batch_size=2, piece_aspect=14.0)  # 3 pieces + 1 > a batch
+    assert len(split_line(line, Recognizer.load(tiny_bundle).piece_aspect, 21, 10)) == 1
     pieces = split_line(line, rec.piece_aspect, rec.preprocess.block_size, rec.preprocess.c)
     assert len(pieces) == 3
     short = cv2.imdecode(np.frombuffer(png_line(1), np.uint8), cv2.IMREAD_GRAYSCALE)
