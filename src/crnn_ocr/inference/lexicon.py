@@ -16,6 +16,8 @@ import threading
 from functools import lru_cache
 from typing import Any, Literal
 
+from crnn_ocr.errors import CrnnOcrError
+
 LexiconName = Literal["none", "russian"]
 
 CYRILLIC_WORD = re.compile(r"[А-Яа-яЁёѢѣІіѲѳѴѵ]+")
@@ -83,4 +85,6 @@ def load_lexicon(name: LexiconName, alphabet: str) -> Lexicon | None:
     letters of ``alphabet``."""
     if name == "none":
         return None
+    if name != "russian":  # the Python API takes plain strings; params are checked by pydantic
+        raise CrnnOcrError(f"lexicon must be none or russian, got {name!r}")
     return Lexicon("".join(c for c in alphabet if c.islower()))

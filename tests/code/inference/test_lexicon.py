@@ -10,6 +10,7 @@ from pydantic import ValidationError
 from crnn_ocr import Recognizer
 from crnn_ocr.config.inference import InferenceParams
 from crnn_ocr.core.codec import MODERN_RUSSIAN, NAMED_CHARSETS
+from crnn_ocr.errors import CrnnOcrError
 from crnn_ocr.inference.lexicon import Lexicon, load_lexicon, modern_form
 
 
@@ -61,6 +62,8 @@ def test_none_loads_nothing_and_unknown_names_are_refused() -> None:
     assert load_lexicon("none", MODERN_RUSSIAN) is None
     with pytest.raises(ValidationError, match="lexicon"):
         InferenceParams.model_validate({"lexicon": "klingon"})
+    with pytest.raises(CrnnOcrError, match="lexicon must be none or russian, got 'klingon'"):
+        load_lexicon("klingon", MODERN_RUSSIAN)  # type: ignore[arg-type]
 
 
 def test_recognizer_corrects_what_it_reads(tiny_bundle: Path, decoded_line) -> None:
