@@ -311,9 +311,13 @@ class Recognizer:
         at = 0
         for line in lines:  # a line is as sure as its least sure piece
             n = len(line.pieces)
-            text = line_pieces.join_texts(line.pieces, piece_texts[at : at + n])
-            texts.append(self.lexicon.correct(text) if self.lexicon else text)
-            confidences.append(min(piece_confidences[at : at + n]))
+            if not line.flat.any():  # no ink left after thresholding: nothing to read
+                texts.append("")
+                confidences.append(0.0)
+            else:
+                text = line_pieces.join_texts(line.pieces, piece_texts[at : at + n])
+                texts.append(self.lexicon.correct(text) if self.lexicon else text)
+                confidences.append(min(piece_confidences[at : at + n]))
             at += n
         return [
             Prediction(
