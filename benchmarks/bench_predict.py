@@ -69,7 +69,8 @@ def timed(fn, repeat: int = 1) -> float:  # type: ignore[no-untyped-def]
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--model", help="bundle folder or MLflow URI (default: random cpu preset)")
+    parser.add_argument("--model", help="bundle folder, a project's models/ folder (read with "
+                        "params.yaml's preprocessing) or MLflow URI (default: random cpu preset)")
     parser.add_argument("--preset", default="cpu")
     parser.add_argument("--images", type=Path, help="folder of line images (default: synthetic)")
     parser.add_argument("--n", type=int, default=2048, help="lines to read")
@@ -81,7 +82,8 @@ def main() -> None:
     from crnn_ocr import Recognizer
     from crnn_ocr.config import load_params
     from crnn_ocr.core.codec import MODERN_RUSSIAN, Alphabet
-    from crnn_ocr.inference.bundle import build_untrained_bundle
+    from crnn_ocr.core.preprocess_settings import PreprocessSettings
+    from crnn_ocr.inference.bundle import build_untrained_bundle, project_models
     from crnn_ocr.paths import Paths
 
     with tempfile.TemporaryDirectory(prefix="bench-predict-") as tmp:
@@ -100,7 +102,13 @@ def main() -> None:
             paths = write_lines(work / "lines", args.n)
         speeds = {}
         for name in args.backends:
-            recognizer = Recognizer.load(model, batch_size=args.batch_size, **VARIANTS[name])
+            options = {"batch_size": args.batch_size, **VARIANTS[name]}
+            if project_models(model) is not None:
+                params = load_params(Paths.from_root().params_file, [f"preset={args.preset}"])
+                pre = PreprocessSettings.from_params(params.preprocess)
+                recognizer = Recognizer.from_project_models(model, pre, **options)
+            else:
+                recognizer = Recognizer.load(model, **options)
             speeds[name] = bench_one(recognizer, paths, source, name)
         first, *others = args.backends
         for name in others:
@@ -112,7 +120,7 @@ def bench_one(  # type: ignore[no-untyped-def]
 ) -> float:
     """Print end-to-end lines/s and each part's; return the end-to-end speed."""
     from crnn_ocr.inference.images import read_image
-    from crnn_ocr.inference.recognizer import WINDOW_BATCHES
+    from crnn_ocr.inference.recognizer import WINDOW_BATCHES, _as_input
 
     pre = recognizer.preprocess
     print(f"[{name}] model: {source}; input {pre.height}x{pre.width}; batch "
@@ -135,9 +143,9 @@ def bench_one(  # type: ignore[no-untyped-def]
     decode_s = timed(lambda: [read_image(p) for p in batch], 3)
     prep = [recognizer._load_one(lambda im=im: im) for im in images]
     prep_s = timed(lambda: [recognizer._load_one(lambda im=im: im) for im in images], 3)
-    flat = np.stack([line.flat for line in prep]).astype(np.float32)[..., None] / 255.0
-    rotated = np.stack([r for line in prep for r in line.rotated][:n])  # long lines: pieces
-    rotated = rotated.astype(np.float32)[..., None] / 255.0
+    flat = _as_input([line.flat for line in prep], pre.target_size)
+    rotated = _as_input([r for line in prep for r in line.rotated][:n],  # long lines: pieces
+                        (pre.width, pre.height))
     cls_s = timed(lambda: recognizer._classify(flat), 5)
     whole_canvas = recognizer.reader(pre.width)
     probs = whole_canvas(rotated)

@@ -30,6 +30,12 @@ class InferenceParams(Section):
     )
     batch_size: int = Field(64, gt=0, description="Images per model call.")
     workers: int = Field(0, ge=0, description="Image decoding threads; 0 = one per core.")
+    model_threads: int = Field(
+        0, ge=0,
+        description="LiteRT backend: model batches run side by side in this many threads, each "
+        "with its own interpreters (the cores split among them); 0 = one per core, 1 = one "
+        "interpreter using every core (the keras backend always runs one batch at a time).",
+    )
     max_pixels: int = Field(
         50_000_000, gt=0, description="Refuse images with more pixels (checked from the header)."
     )

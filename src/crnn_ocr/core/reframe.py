@@ -42,8 +42,27 @@ def ink_rows(image: np.ndarray) -> tuple[int, int] | None:
 
 def paper_colour(image: np.ndarray) -> list[float]:
     """The median pixel (per channel): the paper, since ink covers a minority of a line."""
-    pixels = image.reshape(-1, image.shape[2]) if image.ndim == 3 else image.reshape(-1, 1)
+    channels = image.shape[2] if image.ndim == 3 else 1
+    if image.dtype == np.uint8 and image.size // channels < EXACT_HISTOGRAM_PIXELS:
+        image = np.ascontiguousarray(image)
+        return [_uint8_median(image, channel) for channel in range(channels)]
+    pixels = image.reshape(-1, channels)
     return [float(v) for v in np.median(pixels, axis=0)]
+
+
+EXACT_HISTOGRAM_PIXELS = 2**24
+"""OpenCV's histogram counts are float32: exact below 2**24 pixels per channel."""
+
+
+def _uint8_median(image: np.ndarray, channel: int) -> float:
+    """``np.median`` of one uint8 channel, from OpenCV's histogram: the same value (the mean of
+    the two middle ones for an even count), ~4x faster than numpy's partition on line images
+    (mostly one paper grey), where the median was a sixth of inference-time loading."""
+    counts = cv2.calcHist([image], [channel], None, [256], [0, 256]).ravel()
+    cumulative = np.cumsum(counts.astype(np.int64))
+    n = int(cumulative[-1])
+    low, high = np.searchsorted(cumulative, [(n - 1) // 2 + 1, n // 2 + 1])
+    return (float(low) + float(high)) / 2
 
 
 def check_ink_fill(ink_fill: float) -> float:

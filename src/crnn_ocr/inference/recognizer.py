@@ -57,7 +57,13 @@ WINDOW_BATCHES = 16
 class Loaded:
     """One preprocessed line: the classifier's input (the whole line) and the recogniser's
     inputs, one rotated image per piece (``inference.pieces``) with the width it is read at
-    (``inference.widths``)."""
+    (``inference.widths``).
+
+    The images are kept without their trailing blank (all-zero) columns (``_trim``); batches
+    pad them back with zeros, so the models see the same input. Why: a line is a fifth of the
+    canvas on average, and the untrimmed canvases of two windows in flight made the first pass
+    of a process spend most of a second in the kernel growing its heap.
+    """
 
     flat: np.ndarray
     rotated: list[np.ndarray]
@@ -110,6 +116,7 @@ class Recognizer:
         quantize: Quantize = _DEFAULTS.quantize,
         width_step: int | None = _DEFAULTS.width_step,
         lexicon: LexiconName = _DEFAULTS.lexicon,
+        model_threads: int = _DEFAULTS.model_threads,
     ) -> None:
         if batch_size <= 0:
             raise CrnnOcrError(f"batch size must be > 0, got {batch_size}")
@@ -121,6 +128,8 @@ class Recognizer:
         self.preprocess = preprocess
         self.batch_size = batch_size
         self.workers = workers or os.cpu_count() or 1
+        if self.workers > 1:
+            _single_threaded_opencv()
         self.max_pixels = max_pixels
         self.max_bytes = max_bytes
         self.decoding = decoding
@@ -137,7 +146,14 @@ class Recognizer:
         self.quantize = quantize  # LiteRT only; the keras backend always runs float32
         # litert_dir: a bundle's shipped flatbuffers (used when their content hash matches)
         self._litert_dir = litert_dir
-        self._classify = inference_function(classifier, self.backend, litert_dir, quantize)
+        # litert: one single-threaded interpreter per core, batches run side by side in a pool
+        # (litert.LiteRtPool); keras: one call at a time, TensorFlow spreads it over the cores
+        cores = os.cpu_count() or 1
+        self.model_threads = (model_threads or cores) if self.backend == "litert" else 1
+        self._threads_each = max(1, cores // self.model_threads)  # LiteRT threads per copy
+        self._pool: ThreadPoolExecutor | None = None
+        self._classify = inference_function(classifier, self.backend, litert_dir, quantize,
+                                            self.model_threads, self._threads_each)
         self._readers: dict[int, Callable[[np.ndarray], np.ndarray]] = {}  # by input width
         self._readers_lock = threading.Lock()
         self.reader(preprocess.width)  # the whole canvas: built (or converted) up front
@@ -254,14 +270,14 @@ class Recognizer:
         settings = self.preprocess
         try:
             image = settings.frame(image)  # once per line: its pieces keep the line's framing
-            flat = settings.apply(image, frame=False)
+            flat = _trim(settings.apply(image, frame=False), axis=1)
             pieces = line_pieces.split_line(image, self.piece_aspect, settings.block_size,
                                             settings.c)
             if len(pieces) == 1:
-                rotated = [rotate_image(flat)]
+                rotated = [rotate_image(flat)]  # a canvas column is a rotated row
             else:
-                rotated = [settings.apply(image[:, p.start : p.stop], ocr=True, frame=False)
-                           for p in pieces]
+                rotated = [_trim(settings.apply(image[:, p.start : p.stop], ocr=True,
+                                                frame=False), axis=0) for p in pieces]
             widths = [
                 read_widths.bucket(
                     scaled_size((image.shape[0], p.stop - p.start), settings.target_size)[1],
@@ -297,15 +313,20 @@ class Recognizer:
         if not lines:
             return []
         step = self.batch_size
-        cls_out = np.concatenate([
-            self._classify(_as_input([line.flat for line in lines[start : start + step]]))
+        cls_jobs = [
+            self._models_pool().submit(
+                lambda chunk: self._classify(
+                    _as_input([line.flat for line in chunk], self.preprocess.target_size)
+                ),
+                lines[start : start + step],
+            )
             for start in range(0, len(lines), step)
-        ])
-        classes, class_probs = class_outputs(cls_out)
+        ]
         piece_texts, piece_confidences = self._read_pieces(
             [image for line in lines for image in line.rotated],
             [width for line in lines for width in line.widths],
         )
+        classes, class_probs = class_outputs(np.concatenate([job.result() for job in cls_jobs]))
         texts: list[str] = []
         confidences: list[float] = []
         at = 0
@@ -344,18 +365,39 @@ class Recognizer:
         by_width: dict[int, list[int]] = {}
         for index, width in enumerate(widths):
             by_width.setdefault(width, []).append(index)
-        for width, indices in sorted(by_width.items()):
-            read = self.reader(width)
-            for start in range(0, len(indices), self.batch_size):
-                chunk = indices[start : start + self.batch_size]
-                got, sure = self.decode(read(_as_input([images[i][:width] for i in chunk])))
-                for i, text, confidence in zip(chunk, got, sure, strict=True):
-                    texts[i], confidences[i] = text, confidence
+
+        def read(width: int, chunk: list[int]) -> tuple[list[str], list[float]]:
+            batch = _as_input([images[i] for i in chunk], (width, self.preprocess.height))
+            return self.decode(self.reader(width)(batch))
+
+        jobs = [
+            (chunk, self._models_pool().submit(read, width, chunk))
+            for width, indices in sorted(by_width.items())
+            for chunk in _slices(indices, self.batch_size)
+        ]
+        for chunk, job in jobs:
+            got, sure = job.result()
+            for i, text, confidence in zip(chunk, got, sure, strict=True):
+                texts[i], confidences[i] = text, confidence
         return texts, confidences
+
+    def _models_pool(self) -> ThreadPoolExecutor:
+        """The threads that run model batches (``model_threads``; created on first use)."""
+        with self._readers_lock:
+            if self._pool is None:
+                self._pool = ThreadPoolExecutor(self.model_threads,
+                                                thread_name_prefix="crnn-ocr-model")
+            return self._pool
 
     def prepare_widths(self) -> list[int]:
         """Build (for LiteRT: load or convert) the recogniser at every width now, not on first
-        use (for timing, or a server's first requests); return the widths."""
+        use, and run one blank batch through each model (for timing, or a server's first
+        requests); return the widths.
+
+        The first call of a LiteRT interpreter costs ~100 ms more than the next ones (XNNPACK
+        packs its weights then): with 8 widths that is most of a second, which a timed run
+        whose warm-up batch touched only some widths would otherwise count.
+        """
         sizes = read_widths.all_widths(self.preprocess.width, self.width_step)
         if self.backend == "litert":  # convert the missing ones side by side, read them once
             from crnn_ocr.inference import litert
@@ -365,10 +407,13 @@ class Recognizer:
             with self._readers_lock:
                 for width, (_key, blob) in zip(sizes, converted, strict=True):
                     if width not in self._readers:
-                        self._readers[width] = litert.LiteRtFunction(blob)
-            return sizes
-        for width in sizes:
-            self.reader(width)
+                        self._readers[width] = litert.LiteRtPool(blob, self.model_threads,
+                                                                 self._threads_each)
+        height, width = self.preprocess.target_size
+        blank = np.zeros((self.batch_size, width, height, 1), np.float32)
+        _warm(self._classify, blank.transpose(0, 2, 1, 3))
+        for size in sizes:
+            _warm(self.reader(size), blank[:, :size])
         return sizes
 
     def reader(self, width: int) -> Callable[[np.ndarray], np.ndarray]:
@@ -378,7 +423,8 @@ class Recognizer:
             if width not in self._readers:
                 narrow = read_widths.at_width(self.recognizer, width)
                 self._readers[width] = inference_function(
-                    narrow, self.backend, self._litert_dir, self.quantize
+                    narrow, self.backend, self._litert_dir, self.quantize, self.model_threads,
+                    self._threads_each,
                 )
             return self._readers[width]
 
@@ -431,17 +477,19 @@ def inference_function(
     backend: Literal["litert", "keras"] = "keras",
     litert_dir: Path | None = None,
     quantize: Quantize = "none",
+    copies: int = 1,
+    threads: int = 1,
 ) -> Callable[[np.ndarray], np.ndarray]:
-    """``model`` in inference mode for any batch size: a LiteRT interpreter over its shipped
-    (``litert_dir``) or cached conversion (``quantize``: see ``litert.convert``), or one
-    compiled TensorFlow graph (no retracing)."""
+    """``model`` in inference mode for any batch size: ``copies`` single-threaded LiteRT
+    interpreters (``litert.LiteRtPool``) over its shipped (``litert_dir``) or cached conversion
+    (``quantize``: see ``litert.convert``), or one compiled TensorFlow graph (no retracing)."""
     import keras
 
     if backend == "litert":
         from crnn_ocr.inference import litert
 
         blob = litert.flatbuffer(model, shipped=litert_dir, quantize=quantize)
-        return litert.LiteRtFunction(blob)
+        return litert.LiteRtPool(blob, copies, threads)
     if keras.backend.backend() != "tensorflow":
         return lambda x: np.asarray(model.predict_on_batch(x))
     import tensorflow as tf
@@ -463,9 +511,45 @@ def load_keras(path: str | Path) -> keras.Model:
         raise CrnnOcrError(f"{path}: cannot load Keras model: {exc}") from exc
 
 
-def _as_input(images: list[np.ndarray]) -> np.ndarray:
-    """A model batch ``float32 [B, ..., 1]`` in [0, 1] from preprocessed ``uint8`` images."""
-    return np.stack(images).astype(np.float32)[..., None] / 255.0
+def _as_input(images: list[np.ndarray], shape: tuple[int, int]) -> np.ndarray:
+    """A model batch ``float32 [B, *shape, 1]`` in [0, 1] from preprocessed ``uint8`` images,
+    each at the top left, cropped or padded with zeros (no ink) to ``shape``."""
+    batch = np.zeros((len(images), *shape, 1), np.float32)
+    for row, image in zip(batch, images, strict=True):
+        part = image[: shape[0], : shape[1]]
+        row[: part.shape[0], : part.shape[1], 0] = part
+    batch /= 255.0
+    return batch
+
+
+def _trim(image: np.ndarray, axis: int) -> np.ndarray:
+    """``image`` without its trailing all-zero slices along ``axis`` (a copy; at least one
+    slice stays, as OpenCV cannot rotate an empty image)."""
+    inked = np.flatnonzero(image.any(axis=1 - axis))
+    keep = int(inked[-1]) + 1 if inked.size else 1
+    return image[:, :keep].copy() if axis == 1 else image[:keep].copy()
+
+
+def _single_threaded_opencv() -> None:
+    """Turn off OpenCV's own thread pool (process-wide). The decode threads already spread the
+    lines over the cores; OpenCV splitting each small line image again only added wake-ups:
+    loading ../shared/data/real took 1.6-2.2 instead of 2.5-2.7 CPU seconds (2026-12-08)."""
+    import cv2
+
+    cv2.setNumThreads(1)
+
+
+def _warm(function: Callable[[np.ndarray], np.ndarray], batch: np.ndarray) -> None:
+    warm = getattr(function, "warm", None)  # a LiteRtPool: every copy
+    if warm is not None:
+        warm(batch)
+    else:
+        function(batch)
+
+
+def _slices(items: list[int], size: int) -> Iterator[list[int]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
 
 
 def _ids(ids: Sequence[str] | None, n: int, prefix: str) -> list[str]:

@@ -64,3 +64,20 @@ def test_a_line_without_ink_is_returned_unchanged_and_a_bad_fill_is_refused() ->
     for bad in (0.0, 1.5, -0.2):
         with pytest.raises(ValueError, match="ink_fill must be in"):
             reframe_rows(_line(2, 2), bad)
+
+
+def test_paper_colour_is_numpys_median_for_any_uint8_line() -> None:
+    """The histogram median must equal np.median, or reframed lines would change."""
+    rng = np.random.default_rng(3)
+    for _ in range(300):
+        shape: tuple[int, ...] = (int(rng.integers(1, 40)), int(rng.integers(1, 90)))
+        if rng.random() < 0.5:
+            shape = (*shape, 3)
+        image = rng.integers(0, 256, shape).astype(np.uint8)
+        if rng.random() < 0.5:  # mostly paper, as a line is
+            image = np.where(rng.random(shape) < 0.7, 200, image).astype(np.uint8)
+        if rng.random() < 0.3:
+            image = image[:, ::2]  # a strided view
+        flat = image.reshape(-1, image.shape[2] if image.ndim == 3 else 1)
+        assert paper_colour(image) == [float(v) for v in np.median(flat, axis=0)]
+    assert paper_colour(np.full((5, 5), 0.25, np.float32)) == [0.25]  # not uint8: numpy's

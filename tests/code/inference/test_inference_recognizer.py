@@ -42,6 +42,38 @@ def test_batch_size_does_not_change_results(tiny_bundle: Path, decoded_line) -> 
     assert np.allclose([p.confidence for p in a], [p.confidence for p in b], atol=1e-5)
 
 
+def test_model_threads_do_not_change_results(tiny_bundle: Path, decoded_line) -> None:
+    """Batches read side by side by one-thread interpreters (model_threads 3) and by one
+    interpreter on every core (1) give the same readings."""
+    images = [decoded_line(i) for i in range(7)] + [np.full((30, 200), 255, np.uint8)]
+    one, three = (
+        Recognizer.load(tiny_bundle, batch_size=2, backend="litert", model_threads=n)
+        for n in (1, 3)
+    )
+    assert three.model_threads == 3 and one.model_threads == 1
+    a, b = one.predict(images), three.predict(images)
+    assert [(p.cls, p.text) for p in a] == [(p.cls, p.text) for p in b]
+    assert np.allclose([p.confidence for p in a], [p.confidence for p in b], atol=1e-6)
+    assert b[-1].text == "" and b[-1].confidence == 0.0
+
+
+def test_trimmed_lines_are_padded_back_to_the_models_input() -> None:
+    from crnn_ocr.inference.recognizer import _as_input, _trim
+
+    rng = np.random.default_rng(0)
+    canvas = np.zeros((3, 8, 20), np.uint8)
+    for k, width in enumerate((20, 5, 0)):  # full, part, blank
+        canvas[k, :, :width] = rng.integers(0, 2, (8, width)) * 255
+        canvas[k, :, max(width - 1, 0)] = 255 if width else 0
+    trimmed = [_trim(line, axis=1) for line in canvas]
+    assert [t.shape[1] for t in trimmed] == [20, 5, 1]
+    expected = canvas.astype(np.float32)[..., None] / 255.0
+    np.testing.assert_array_equal(_as_input(trimmed, (8, 20)), expected)
+    rotated = [_trim(line.T, axis=0) for line in canvas]
+    np.testing.assert_array_equal(_as_input(rotated, (12, 8))[:, :12],
+                                  expected.transpose(0, 2, 1, 3)[:, :12])
+
+
 def test_bytes_paths_and_arrays_agree(tiny_bundle: Path, dataset: Path, decoded_line) -> None:
     rec = Recognizer.load(tiny_bundle)
     path = dataset / "images" / "line1.png"

@@ -180,3 +180,20 @@ def test_workers_that_cannot_start_fall_back_to_converting_here(
         x = _batch(model, 2)
         np.testing.assert_allclose(litert.LiteRtFunction(blob, threads=1)(x),
                                    np.asarray(model(x, training=False)), atol=1e-5)
+
+
+def test_a_pool_of_interpreters_gives_the_same_outputs_from_many_threads(
+    tiny_bundle: Path, tmp_path: Path
+) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    model = load_keras(tiny_bundle / "recognizer.keras")
+    blob = litert.flatbuffer(model, tmp_path)
+    single = litert.LiteRtFunction(blob, threads=1)
+    pool = litert.LiteRtPool(blob, copies=3)
+    batches = [_batch(model, n, seed=n) for n in (1, 4, 2, 4, 3, 1, 5, 2)]
+    pool.warm(batches[0])
+    with ThreadPoolExecutor(4) as threads:
+        got = list(threads.map(pool, batches))
+    for x, y in zip(batches, got, strict=True):
+        np.testing.assert_array_equal(y, single(x))
