@@ -46,6 +46,14 @@ class Lexicon:
         self.letters = "".join(sorted({c for c in letters if CYRILLIC_WORD.fullmatch(c)}))
         self._lock = threading.Lock()  # decode threads may share one Recognizer
         self._known = lru_cache(maxsize=200_000)(self._lookup)
+        self._dawg: Any = self._analyzer.dictionary.words.dct  # dawg_python transitions
+        # the letters a lookup also accepts in place of one (е: ё), and ъ, which modern_form
+        # drops at a word's end: a walk may skip it
+        self._steps: dict[str, list[bytes]] = {
+            key.decode(): [key, *(value for value, _ in subs)]
+            for key, subs in self._analyzer.char_substitutes.items()
+        }
+        self._steps["ъ"] = ["ъ".encode(), b""]
 
     def _lookup(self, lower: str) -> bool:
         with self._lock:
@@ -59,7 +67,8 @@ class Lexicon:
         if len(word) < MIN_LENGTH or self.known(word):
             return word
         lower = word.lower()
-        found = {c for c in self._edits(lower) if len(c) >= MIN_LENGTH - 1 and self.known(c)}
+        found = {c for c in self._viable_edits(lower)
+                 if len(c) >= MIN_LENGTH - 1 and self.known(c)}
         if len(found) != 1:
             return word
         (repair,) = found
@@ -70,6 +79,47 @@ class Lexicon:
     def correct(self, text: str) -> str:
         """``text`` with each Cyrillic word passed through ``correct_word``."""
         return CYRILLIC_WORD.sub(lambda match: self.correct_word(match.group(0)), text)
+
+    def _viable_edits(self, word: str) -> set[str]:
+        """:meth:`_edits` less the ones no dictionary word begins like: the same repairs with
+        ~10x fewer look-ups, found by walking the dictionary's DAWG along the word.
+
+        Why: the edits of an 8-letter word are ~600 strings, each a 3 us look-up, and nearly
+        all share a prefix that no word has. The walk is permissive (е may be ё, ъ may be
+        skipped), so it never drops an edit that :meth:`known` would accept.
+        """
+        out: set[str] = set()
+        states = {self._dawg.ROOT}
+        for i in range(len(word) + 1):
+            head, tail = word[:i], word[i:]
+            if tail:
+                out.add(head + tail[1:])
+            for letter in self.letters:
+                if not self._walk(states, letter):
+                    continue
+                out.add(head + letter + tail)
+                if tail and letter != tail[0]:
+                    out.add(head + letter + tail[1:])
+            if not tail:
+                break
+            states = self._walk(states, tail[0])
+            if not states:  # no word begins with word[: i + 1]: nor does any later edit
+                break
+        return out
+
+    def _walk(self, states: set[int], text: str) -> set[int]:
+        """The DAWG states reached from ``states`` along ``text`` in modern letters (empty:
+        no dictionary word continues that way)."""
+        for char in text.translate(_TO_MODERN):
+            steps = self._steps.get(char) or [char.encode()]
+            states = {
+                state if not step else self._dawg.follow_bytes(step, state)
+                for state in states
+                for step in steps
+            } - {None}
+            if not states:
+                break
+        return states
 
     def _edits(self, word: str) -> set[str]:
         letters = self.letters

@@ -480,9 +480,10 @@ def inference_function(
     copies: int = 1,
     threads: int = 1,
 ) -> Callable[[np.ndarray], np.ndarray]:
-    """``model`` in inference mode for any batch size: ``copies`` single-threaded LiteRT
-    interpreters (``litert.LiteRtPool``) over its shipped (``litert_dir``) or cached conversion
-    (``quantize``: see ``litert.convert``), or one compiled TensorFlow graph (no retracing)."""
+    """``model`` in inference mode for any batch size: ``copies`` LiteRT interpreters of
+    ``threads`` threads each (``litert.LiteRtPool``) over its shipped (``litert_dir``) or cached
+    conversion (``quantize``: see ``litert.convert``), or one compiled TensorFlow graph (no
+    retracing)."""
     import keras
 
     if backend == "litert":

@@ -31,6 +31,34 @@ def test_one_edit_slips_are_repaired(lexicon: Lexicon, read: str, fixed: str) ->
     assert lexicon.correct_word(read) == fixed
 
 
+def test_the_dictionary_walk_keeps_every_edit_the_dictionary_knows(lexicon: Lexicon) -> None:
+    """The pruned edits (a DAWG walk) must find the same repairs as all the edits."""
+    import random
+
+    rng = random.Random(0)
+    letters = lexicon.letters
+    words = ["домъа", "подьезд", "ееще", "вбтви", "съѣздьъ"]  # ъ skipped, е as ё, ѣ as е
+    for base in ["прошлым", "вѣтвь", "подъезд", "ещё", "руководить", "съѣздъ", "міръ", "было"]:
+        for _ in range(12):
+            chars, at = list(base), rng.randrange(len(base))
+            kind = rng.random()
+            if kind < 0.4:
+                chars[at] = rng.choice(letters)
+            elif kind < 0.7:
+                chars.insert(at, rng.choice(letters))
+            else:
+                del chars[at]
+            words.append("".join(chars))
+    found = 0
+    for word in words:
+        viable = lexicon._viable_edits(word)
+        assert viable <= lexicon._edits(word)
+        known = {c for c in lexicon._edits(word) if lexicon.known(c)}
+        assert {c for c in viable if lexicon.known(c)} == known, word
+        found += bool(known)
+    assert found > len(words) // 2  # most corrupted words have a known neighbour
+
+
 @pytest.mark.parametrize("word", [
     "прошлым", "вѣтви", "домъ", "Россія",  # known, in modern or pre-reform spelling
     "ош",                                  # too short to repair
