@@ -82,7 +82,8 @@ class Lexicon:
 
     def _viable_edits(self, word: str) -> set[str]:
         """:meth:`_edits` less the ones no dictionary word begins like: the same repairs with
-        ~10x fewer look-ups, found by walking the dictionary's DAWG along the word.
+        ~5x fewer look-ups (~124 instead of ~600 for an 8-letter word), found by walking the
+        dictionary's DAWG along the word.
 
         Why: the edits of an 8-letter word are ~600 strings, each a 3 us look-up, and nearly
         all share a prefix that no word has. The walk is permissive (е may be ё, ъ may be
