@@ -81,9 +81,10 @@ class Lexicon:
         return CYRILLIC_WORD.sub(lambda match: self.correct_word(match.group(0)), text)
 
     def _viable_edits(self, word: str) -> set[str]:
-        """:meth:`_edits` less the ones no dictionary word begins like: the same repairs with
-        ~5x fewer look-ups (~124 instead of ~600 for an 8-letter word), found by walking the
-        dictionary's DAWG along the word.
+        """The spellings one edit away from ``word`` (a letter of ``self.letters`` changed,
+        dropped or added) less those no dictionary word begins like: the same repairs as trying
+        every such spelling, with ~5x fewer look-ups (~124 instead of ~600 for an 8-letter word),
+        found by walking the dictionary's DAWG along the word.
 
         Why: the edits of an 8-letter word are ~600 strings, each a 3 us look-up, and nearly
         all share a prefix that no word has. The walk is permissive (е may be ё, ъ may be
@@ -121,14 +122,6 @@ class Lexicon:
             if not states:
                 break
         return states
-
-    def _edits(self, word: str) -> set[str]:
-        letters = self.letters
-        cuts = [(word[:i], word[i:]) for i in range(len(word) + 1)]
-        dropped = {a + b[1:] for a, b in cuts if b}
-        changed = {a + c + b[1:] for a, b in cuts if b for c in letters if c != b[0]}
-        added = {a + c + b for a, b in cuts for c in letters}
-        return dropped | changed | added
 
 
 def load_lexicon(name: LexiconName, alphabet: str) -> Lexicon | None:
