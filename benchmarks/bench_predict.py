@@ -100,13 +100,15 @@ def main() -> None:
         else:
             (work / "lines").mkdir()
             paths = write_lines(work / "lines", args.n)
+        project_pre = None  # a project's models/ folder is read with its params' settings
+        if project_models(model) is not None:
+            params = load_params(Paths.from_root().params_file, [f"preset={args.preset}"])
+            project_pre = PreprocessSettings.from_params(params.preprocess)
         speeds = {}
         for name in args.backends:
             options = {"batch_size": args.batch_size, **VARIANTS[name]}
-            if project_models(model) is not None:
-                params = load_params(Paths.from_root().params_file, [f"preset={args.preset}"])
-                pre = PreprocessSettings.from_params(params.preprocess)
-                recognizer = Recognizer.from_project_models(model, pre, **options)
+            if project_pre is not None:
+                recognizer = Recognizer.from_project_models(model, project_pre, **options)
             else:
                 recognizer = Recognizer.load(model, **options)
             speeds[name] = bench_one(recognizer, paths, source, name)
